@@ -1,0 +1,57 @@
+import { EventEmitter } from 'node:events'
+import { EntryWriter } from './entry-writer.js'
+import { isLoggerHandle, type LoggerHandle, openThreadView } from './logger-handle.js'
+import { deliverReport } from './report-delivery.js'
+import { type StatsSnapshot, statsSnapshot } from './stats.js'
+
+/**
+ * A writer in another thread (a `worker_thread`) that logs into the same shards as the logger
+ * whose handle it was given. The logger's one flusher writes everything.
+ *
+ * Events: `'error'` for a failed write this thread made itself (an entry larger than a shard),
+ * `'warning'` as on the logger.
+ */
+export class AttachedWriter extends EventEmitter {
+  private readonly writer: EntryWriter
+  private readonly stats: () => StatsSnapshot
+
+  /** @internal Use {@link attach}. */
+  constructor(handle: LoggerHandle) {
+    super()
+    const thread = openThreadView(handle, (r) => deliverReport(this, r))
+    this.writer = new EntryWriter(thread.writerContext())
+    this.stats = () => statsSnapshot(thread.ctl)
+  }
+
+  /** As {@link Logger.log}. */
+  log(text: string): boolean {
+    return this.writer.log(text)
+  }
+
+  /** As {@link Logger.logBytes}. */
+  logBytes(bytes: Uint8Array): boolean {
+    return this.writer.logBytes(bytes)
+  }
+
+  /** The shared logger's statistics. */
+  getStatsSnapshot(): StatsSnapshot {
+    return this.stats()
+  }
+
+  /** Stops writing from this thread; later calls are dropped and counted. Entries already logged stay. */
+  detach(): void {
+    this.writer.detach()
+  }
+}
+
+/**
+ * Attaches the calling thread to a logger created elsewhere, from its `logger.handle`
+ * (passed in `workerData` or by `postMessage`).
+ * @throws {TypeError} when `handle` is not a logger handle.
+ */
+export async function attach(handle: LoggerHandle): Promise<AttachedWriter> {
+  if (!isLoggerHandle(handle)) {
+    throw new TypeError('asyncdirect: attach() expects the `handle` property of a Logger')
+  }
+  return new AttachedWriter(handle)
+}

@@ -1,0 +1,173 @@
+/**
+ * The control block: every word that writers, the flusher and the owner share, in one
+ * SharedArrayBuffer so that any thread holding it (and the shard memory) can take part.
+ *
+ * Two views over the same buffer:
+ *  - `i32`, words changed with Atomics (states, reservations, counters, futex words);
+ *  - `f64`, totals and metrics written only by the holder of the I/O lock and read racily
+ *    by statistics (a torn read there only skews a statistic).
+ *
+ * Each shard's words sit on their own 64-byte line so that threads on different shards do not
+ * bounce a cache line between cores.
+ */
+
+// --- i32 words -------------------------------------------------------------------------------
+export const MAGIC = 0
+/** Generation of the active set; the active set's index is `gen & 1`. Only ever increases. */
+export const ACTIVE_GEN = 1
+/** SET_STATE + s: state of set s (see SetState). */
+export const SET_STATE = 2
+/** SET_GEN + s: the generation set s holds (meaningful while ACTIVE, PENDING or FLUSHING). */
+export const SET_GEN = 4
+/** Futex word: incremented (and notified) whenever the flusher has something to do. */
+export const FLUSHER_WAKE = 6
+/** Futex word: incremented (and notified) whenever a set becomes FREE; blocked writers wait here. */
+export const SET_FREED = 7
+/** The I/O lock: 0 free, 1 held, 2 held with waiters. Whoever writes to the file holds it. */
+export const IO_LOCK = 8
+/** 1 once close() or the exit hook began: writers drop and count from then on. */
+export const CLOSED = 9
+/** 1 when the flusher must do a final flush and exit. */
+export const STOP = 10
+/** Round-robin counter that hands each writer thread its shard. */
+export const NEXT_SHARD = 11
+/** Entries dropped since the flusher last folded this counter into DROPPED_TOTAL. */
+export const DROPPED = 12
+/** Flush tickets: flush() takes FLUSH_REQUESTED + 1; FLUSH_DONE says which ticket is durable. */
+export const FLUSH_REQUESTED = 13
+export const FLUSH_DONE = 14
+/** FlusherState of the flusher thread. */
+export const FLUSHER_STATE = 15
+/** Swaps since the flusher last folded this counter. */
+export const SWAPS = 16
+/** 1 once every shard of both sets is sealed for good (after the final flush). */
+export const FINAL = 17
+/** Ticket of the last flush() that failed, and the errno of the last failed write. */
+export const FLUSH_FAILED = 21
+export const LAST_ERRNO = 22
+/** Never written: waiting on it for its value 0 is a short sleep. */
+export const NAP = 23
+/** 1 while the file is written with O_DIRECT; 0 after a fallback to buffered I/O. */
+export const DIRECT_IO = 18
+/** The alignment every block offset and length is a multiple of. */
+export const ALIGNMENT = 19
+/** The file descriptor blocks are written to (replaced by a buffered one after a fallback). */
+export const FILE_FD = 20
+
+const SHARD_BASE = 32
+const SHARD_STRIDE = 16
+/** Offsets within a shard's line of words. */
+export const RESERVED = 0
+export const COMMITTED = 1
+export const COUNT = 2
+
+/** Index of shard `shard` of set `set`'s RESERVED word (COMMITTED and COUNT follow it). */
+export function shardWord(numShards: number, set: number, shard: number): number {
+  return SHARD_BASE + (set * numShards + shard) * SHARD_STRIDE
+}
+
+/**
+ * A RESERVED word: bit 31 sealed (no reservation can succeed: the word is negative), bit 30
+ * closed for good (set by the final flush, so a late swap cannot unseal the set again), bits 0-29
+ * the end offset of the last reservation (shards are at most 512 MiB).
+ */
+export const SEALED = 1 << 31
+export const CLOSED_FOR_GOOD = 1 << 30
+export const OFFSET_MASK = 0x3fffffff
+
+export enum SetState {
+  /** Empty, zeroed and sealed: ready to become active. */
+  FREE = 0,
+  /** Taking reservations. */
+  ACTIVE = 1,
+  /** Swapped out, waiting for the flusher. */
+  PENDING = 2,
+  /** Being written by the holder of the I/O lock. */
+  FLUSHING = 3,
+  /** Written, but a writer that reserved space never committed: not reused until it does. */
+  QUARANTINED = 4,
+}
+
+export enum FlusherState {
+  STARTING = 0,
+  RUNNING = 1,
+  STOPPED = 2,
+}
+
+// --- f64 words (written under the I/O lock) --------------------------------------------------
+export const F_FILE_OFFSET = 0
+export const F_BYTES_WRITTEN = 1
+export const F_FLUSHES = 2
+export const F_FLUSH_ERRORS = 3
+export const F_SET_SWAPS = 4
+export const F_DROPPED_TOTAL = 5
+export const F_ENTRIES_WRITTEN = 6
+export const F_ABANDONED = 7
+export const F_FLUSH_MS_TOTAL = 8
+export const F_FLUSH_MS_MAX = 9
+export const F_FLUSH_MS_LAST = 10
+export const F_FLUSH_BYTES_LAST = 11
+export const F_LAST_FLUSH_AT = 12
+export const F_OVERSIZE = 13
+/** F_SHARD_WRITES + i: entries shard i has written over the logger's life. */
+export const F_SHARD_WRITES = 16
+
+export const MAGIC_VALUE = 0x41440001
+
+/** The two views of one control block. */
+export interface ControlBlock {
+  readonly sab: SharedArrayBuffer
+  readonly i32: Int32Array
+  readonly f64: Float64Array
+  readonly numShards: number
+}
+
+function i32Words(numShards: number): number {
+  return SHARD_BASE + 2 * numShards * SHARD_STRIDE
+}
+
+/** Allocates a zeroed control block for `numShards` shards per set. */
+export function createControlBlock(numShards: number): ControlBlock {
+  const i32Bytes = i32Words(numShards) * 4
+  const f64Bytes = (F_SHARD_WRITES + numShards) * 8
+  const sab = new SharedArrayBuffer(i32Bytes + f64Bytes)
+  const block = viewControlBlock(sab, numShards)
+  block.i32[MAGIC] = MAGIC_VALUE
+  return block
+}
+
+/** Views an existing control block (in another thread). */
+export function viewControlBlock(sab: SharedArrayBuffer, numShards: number): ControlBlock {
+  const i32Bytes = i32Words(numShards) * 4
+  const i32 = new Int32Array(sab, 0, i32Words(numShards))
+  const f64 = new Float64Array(sab, i32Bytes, F_SHARD_WRITES + numShards)
+  if (i32[MAGIC] !== 0 && i32[MAGIC] !== MAGIC_VALUE) throw new Error('asyncdirect: not a control block')
+  return { sab, i32, f64, numShards }
+}
+
+/**
+ * Takes the I/O lock (a futex mutex: 0 free, 1 held, 2 held with waiters).
+ * Returns false if it could not be had within `timeoutMs`.
+ */
+export function lockIo(i32: Int32Array, timeoutMs = Number.POSITIVE_INFINITY): boolean {
+  if (Atomics.compareExchange(i32, IO_LOCK, 0, 1) === 0) return true
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    // Marking the lock contended before sleeping guarantees the holder's unlock wakes us.
+    if (Atomics.exchange(i32, IO_LOCK, 2) === 0) return true
+    const left = deadline - performance.now()
+    if (left <= 0) return false
+    Atomics.wait(i32, IO_LOCK, 2, Math.min(left, 1000))
+  }
+}
+
+/** Releases the I/O lock and wakes one waiter if there was contention. */
+export function unlockIo(i32: Int32Array): void {
+  if (Atomics.exchange(i32, IO_LOCK, 0) === 2) Atomics.notify(i32, IO_LOCK, 1)
+}
+
+/** Wakes the flusher thread. */
+export function wakeFlusher(i32: Int32Array): void {
+  Atomics.add(i32, FLUSHER_WAKE, 1)
+  Atomics.notify(i32, FLUSHER_WAKE, 1)
+}

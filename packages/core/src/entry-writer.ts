@@ -1,0 +1,228 @@
+import type { BackpressurePolicy } from './config.js'
+import {
+  ACTIVE_GEN,
+  CLOSED,
+  COMMITTED,
+  COUNT,
+  type ControlBlock,
+  DROPPED,
+  FLUSHER_STATE,
+  FlusherState,
+  lockIo,
+  NEXT_SHARD,
+  SET_FREED,
+  shardWord,
+  unlockIo,
+} from './control-block.js'
+import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE } from './framed-format.js'
+import type { SetFlusher } from './set-flusher.js'
+import { requestSwap } from './set-swap.js'
+
+/** What an entry writer needs from the thread it runs in. */
+export interface WriterContext {
+  ctl: ControlBlock
+  /** Shard views, index `set * numShards + shard`. */
+  views: Buffer[]
+  shardSize: number
+  backpressure: BackpressurePolicy
+  /** This thread's set flusher, for the rare paths that write from the calling thread. */
+  flusher(): SetFlusher
+}
+
+type Utf8Writable = Buffer & { utf8Write(text: string, offset: number, length: number): number }
+
+/** Fill level (of a shard) past which a writer asks for a swap before the shard is full. */
+const SWAP_THRESHOLD = 0.9
+/** How often a writer re-reads a set that is sealed while still active before applying its policy. */
+const SEALED_SPINS = 64
+/** Longest single wait of a blocked writer before it looks at the flusher's health again (ms). */
+const BLOCK_WAIT_MS = 50
+
+/**
+ * The hot path: copies one entry into this thread's shard of the active set.
+ *
+ * A record in a shard is `length:u32le bytes[length]`, the framed format's entry, so a full shard
+ * is a block body as it is. The protocol, per entry:
+ *
+ *  1. reserve: one compare-and-swap moves the shard's RESERVED word from `start` to `start+size`.
+ *     It fails if another writer moved it first (retry) or if the sealed bit is set (the set is
+ *     being flushed, or is not active yet): a sealed word is negative, so `start >= 0` checks it.
+ *  2. copy: the length word is written with bit 31 set, then the bytes, then bit 31 is cleared.
+ *     A flush that gives up waiting can thus tell a whole record from one still being copied.
+ *  3. commit: COUNT += 1, then COMMITTED += size. The flusher reads COMMITTED; seeing it complete
+ *     implies the copy and the count are visible (Atomics are sequentially consistent).
+ *
+ * No locks, no syscalls, no allocation: the views and word indices are computed once per writer.
+ * Each writer keeps one shard (affinity), so one thread's entries stay in order within a set,
+ * and sets are written in generation order.
+ */
+export class EntryWriter {
+  private readonly i32: Int32Array
+  private readonly mem0: Utf8Writable
+  private readonly mem1: Utf8Writable
+  private readonly word0: number
+  private readonly word1: number
+  private readonly limit: number
+  private readonly threshold: number
+  /** Largest entry that fits a shard; larger ones are written as blocks of their own. */
+  readonly maxEntry: number
+  /** The shard this writer's entries go to. */
+  readonly shard: number
+  private spins = 0
+  private detached = false
+  // Set by reserve() for the commit that follows it.
+  private mem: Utf8Writable
+  private gen = 0
+  private word = 0
+
+  constructor(private readonly cx: WriterContext) {
+    const { ctl, views, shardSize } = cx
+    const n = ctl.numShards
+    this.i32 = ctl.i32
+    this.shard = (Atomics.add(ctl.i32, NEXT_SHARD, 1) >>> 0) % n
+    this.mem0 = views[this.shard] as Utf8Writable
+    this.mem1 = views[n + this.shard] as Utf8Writable
+    this.mem = this.mem0
+    this.word0 = shardWord(n, 0, this.shard)
+    this.word1 = shardWord(n, 1, this.shard)
+    this.limit = shardSize
+    this.threshold = Math.floor(shardSize * SWAP_THRESHOLD)
+    this.maxEntry = shardSize - BLOCK_HEADER_SIZE - ENTRY_PREFIX_SIZE
+  }
+
+  /**
+   * Logs one entry from bytes (copied once). Returns true when the entry was accepted, false
+   * when it was dropped (and counted): after close, or when both sets are full under `drop`.
+   * @throws {TypeError} if `bytes` is not a Uint8Array (a Buffer is one).
+   */
+  logBytes(bytes: Uint8Array): boolean {
+    if (!(bytes instanceof Uint8Array)) throw invalidEntry('logBytes', 'a Uint8Array or Buffer', bytes)
+    const n = bytes.length
+    if (n > this.maxEntry) return this.logOversize(bytes)
+    const start = this.reserve(n + ENTRY_PREFIX_SIZE)
+    if (start < 0) return false
+    const mem = this.mem
+    mem[start] = n
+    mem[start + 1] = n >>> 8
+    mem[start + 2] = n >>> 16
+    mem[start + 3] = (n >>> 24) | 0x80
+    mem.set(bytes, start + ENTRY_PREFIX_SIZE)
+    this.commit(mem, start, n)
+    return true
+  }
+
+  /**
+   * Logs one entry from a string, UTF-8 encoded straight into the shard. Lone surrogates are
+   * written as U+FFFD, as `Buffer.from(text)` would.
+   * @throws {TypeError} if `text` is not a string.
+   */
+  log(text: string): boolean {
+    if (typeof text !== 'string') throw invalidEntry('log', 'a string', text)
+    const n = Buffer.byteLength(text, 'utf8')
+    if (n > this.maxEntry) return this.logOversize(Buffer.from(text, 'utf8'))
+    const start = this.reserve(n + ENTRY_PREFIX_SIZE)
+    if (start < 0) return false
+    const mem = this.mem
+    mem[start] = n
+    mem[start + 1] = n >>> 8
+    mem[start + 2] = n >>> 16
+    mem[start + 3] = (n >>> 24) | 0x80
+    mem.utf8Write(text, start + ENTRY_PREFIX_SIZE, n)
+    this.commit(mem, start, n)
+    return true
+  }
+
+  /** Stops this writer: later calls are dropped and counted. */
+  detach(): void {
+    this.detached = true
+  }
+
+  /** Reserves `size` bytes in the active set; the start offset, or -1 if the entry was dropped. */
+  private reserve(size: number): number {
+    const i32 = this.i32
+    for (;;) {
+      const gen = Atomics.load(i32, ACTIVE_GEN)
+      const word = (gen & 1) === 0 ? this.word0 : this.word1
+      const start = Atomics.load(i32, word)
+      const end = start + size
+      if (start >= 0 && end <= this.limit && !this.detached) {
+        if (Atomics.compareExchange(i32, word, start, end) !== start) continue
+        this.gen = gen
+        this.word = word
+        this.mem = (gen & 1) === 0 ? this.mem0 : this.mem1
+        this.spins = 0
+        return start
+      }
+      if (!this.contended(gen, start)) return -1
+    }
+  }
+
+  private commit(mem: Utf8Writable, start: number, n: number): void {
+    mem[start + 3] = n >>> 24
+    const size = n + ENTRY_PREFIX_SIZE
+    Atomics.add(this.i32, this.word + COUNT, 1)
+    Atomics.add(this.i32, this.word + COMMITTED, size)
+    // Exactly one writer crosses the threshold, so one swap request per set fill.
+    if (start <= this.threshold && start + size > this.threshold) requestSwap(this.cx.ctl, this.gen)
+  }
+
+  /**
+   * A reservation could not be made. True: try again; false: the entry was dropped and counted.
+   */
+  private contended(gen: number, start: number): boolean {
+    const i32 = this.i32
+    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop()
+    if (Atomics.load(i32, ACTIVE_GEN) !== gen) return true
+    if (start >= 0) {
+      // The shard is full. Read SET_FREED before asking, so a set freed in between still wakes us.
+      const freed = Atomics.load(i32, SET_FREED)
+      if (requestSwap(this.cx.ctl, gen)) return true
+      return this.backpressure(freed)
+    }
+    // Sealed yet still active: another thread is between its swap and the unseal, or the set is
+    // being flushed in place. Both are short.
+    if (++this.spins < SEALED_SPINS) return true
+    this.spins = 0
+    return this.backpressure(Atomics.load(i32, SET_FREED))
+  }
+
+  private backpressure(freed: number): boolean {
+    if (this.cx.backpressure === 'drop') return this.drop()
+    const i32 = this.i32
+    if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
+      // No flusher to wait for (it failed, or the process is exiting): write from this thread.
+      if (lockIo(i32)) {
+        try {
+          this.cx.flusher().flushAll()
+        } finally {
+          unlockIo(i32)
+        }
+      }
+      return true
+    }
+    Atomics.wait(i32, SET_FREED, freed, BLOCK_WAIT_MS)
+    return true
+  }
+
+  private drop(): false {
+    Atomics.add(this.i32, DROPPED, 1)
+    return false
+  }
+
+  /** An entry larger than a shard: written from this thread as a block of its own. */
+  private logOversize(bytes: Uint8Array): boolean {
+    const i32 = this.i32
+    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop()
+    lockIo(i32)
+    try {
+      return this.cx.flusher().writeOversize(bytes) || this.drop()
+    } finally {
+      unlockIo(i32)
+    }
+  }
+}
+
+function invalidEntry(method: string, accepted: string, value: unknown): TypeError {
+  const got = value === null ? 'null' : typeof value
+  return new TypeError(`asyncdirect: ${method}() accepts ${accepted}, got ${got}`)
+}

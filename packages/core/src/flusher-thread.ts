@@ -1,0 +1,104 @@
+/**
+ * The flusher: a worker thread (unref'd by its owner, so it never keeps the process alive) that
+ * sleeps on the control block and writes buffer sets to the file.
+ *
+ * It wakes on FLUSHER_WAKE (a swap, a flush() ticket, close) or after at most one second, and
+ * then, holding the I/O lock: writes every PENDING set; writes the active set too when a flush()
+ * ticket is open or `flushInterval` has passed since the last flush; returns quarantined sets once
+ * their late writers commit. A failed write keeps its set PENDING and is retried with a growing
+ * delay (10 ms to 1 s), so a full disk costs retries, not data.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import {
+  FINAL,
+  FLUSH_DONE,
+  FLUSH_FAILED,
+  FLUSH_REQUESTED,
+  FLUSHER_STATE,
+  FLUSHER_WAKE,
+  FlusherState,
+  lockIo,
+  SET_FREED,
+  STOP,
+  unlockIo,
+} from './control-block.js'
+import { type LoggerHandle, openThreadView } from './logger-handle.js'
+import type { FlushReport } from './set-flusher.js'
+import { toMessage } from './thread-messages.js'
+
+const handle = workerData as LoggerHandle
+const report = (r: FlushReport) => parentPort?.postMessage(toMessage(r))
+const thread = openThreadView(handle, report)
+const { i32 } = thread.ctl
+const flusher = thread.flusher()
+const MAX_IDLE_MS = 1000
+const FINAL_ATTEMPTS = 5
+
+function run(): void {
+  let lastFlush = performance.now()
+  let retryDelay = 0
+  for (;;) {
+    const wake = Atomics.load(i32, FLUSHER_WAKE)
+    if (Atomics.load(i32, STOP) === 1) {
+      finalFlush()
+      return
+    }
+    const requested = Atomics.load(i32, FLUSH_REQUESTED)
+    const now = performance.now()
+    const due = now - lastFlush >= handle.flushInterval || requested > Atomics.load(i32, FLUSH_DONE)
+    let ok: boolean
+    lockIo(i32)
+    try {
+      ok = flusher.flushPending()
+      if (ok && due) {
+        ok = flusher.flushAll()
+        lastFlush = now
+      }
+      flusher.reclaimQuarantined()
+      flusher.foldCounters()
+    } finally {
+      unlockIo(i32)
+    }
+    if (ok) {
+      retryDelay = 0
+      if (requested > Atomics.load(i32, FLUSH_DONE)) {
+        Atomics.store(i32, FLUSH_DONE, requested)
+        Atomics.notify(i32, FLUSH_DONE)
+      }
+    } else {
+      retryDelay = Math.min(Math.max(retryDelay * 2, 10), 1000)
+      if (requested > Atomics.load(i32, FLUSH_FAILED)) {
+        Atomics.store(i32, FLUSH_FAILED, requested)
+        Atomics.notify(i32, FLUSH_DONE)
+      }
+    }
+    const untilInterval = handle.flushInterval - (performance.now() - lastFlush)
+    const timeout = ok ? Math.max(1, Math.min(untilInterval, MAX_IDLE_MS)) : retryDelay
+    Atomics.wait(i32, FLUSHER_WAKE, wake, timeout)
+  }
+}
+
+/** close() or the exit hook asked for the end: write everything, a few tries if the disk fails. */
+function finalFlush(): void {
+  for (let attempt = 0; attempt < FINAL_ATTEMPTS && Atomics.load(i32, FINAL) !== 1; attempt++) {
+    if (attempt > 0) Atomics.wait(i32, FLUSHER_WAKE, Atomics.load(i32, FLUSHER_WAKE), 100 * 2 ** attempt)
+    lockIo(i32)
+    try {
+      flusher.flushFinal()
+    } finally {
+      unlockIo(i32)
+    }
+  }
+}
+
+Atomics.store(i32, FLUSHER_STATE, FlusherState.RUNNING)
+parentPort?.postMessage({ type: 'ready' })
+try {
+  run()
+} finally {
+  Atomics.store(i32, FLUSHER_STATE, FlusherState.STOPPED)
+  // Writers blocked on a full buffer look at FLUSHER_STATE when woken and write themselves.
+  Atomics.add(i32, SET_FREED, 1)
+  Atomics.notify(i32, SET_FREED)
+  Atomics.notify(i32, FLUSH_DONE)
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto'
+import { closeSync, constants, fstatSync, mkdirSync, openSync, realpathSync, unlinkSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { ResolvedConfig } from './config.js'
+import { IoError } from './errno-name.js'
+import { alignUp, MIN_BLOCK_ALIGNMENT } from './framed-format.js'
+import { type NativeLibrary, OPEN_CREATE, OPEN_DIRECT, OPEN_DSYNC } from './native-library.js'
+
+/** An open, locked log file and how it will be written. */
+export interface OpenLogFile {
+  /** Absolute path (symlinks in the directory part resolved). */
+  readonly path: string
+  /** Descriptor blocks are written to. */
+  readonly fd: number
+  /** Descriptors to close at the end (the locked one included). */
+  readonly fds: number[]
+  readonly direct: boolean
+  /** Every block offset and length is a multiple of this. */
+  readonly alignment: number
+  /** Memory alignment O_DIRECT needs for buffers. */
+  readonly memAlignment: number
+  /** Where the next block goes: the end of the file, rounded up to the alignment. */
+  readonly appendOffset: number
+  /** Why O_DIRECT is not used, when it was asked for and is not. */
+  readonly fallbackReason: string | null
+}
+
+/** Thrown when another logger (in this process or another) already writes the file. */
+export class FileLockedError extends Error {
+  override readonly name = 'FileLockedError'
+  readonly code = 'ASYNCDIRECT_FILE_LOCKED'
+  constructor(readonly path: string) {
+    super(
+      `asyncdirect: ${path} is already open for writing by another asyncdirect logger ` +
+        '(in this process or another); one writer per file',
+    )
+  }
+}
+
+/** Files this process has open, so a second open fails clearly even without flock. */
+const openInProcess = new Set<string>()
+
+/**
+ * Opens (creating if needed, never truncating) and locks the log file, and decides between
+ * O_DIRECT and buffered I/O. An open that takes O_DIRECT is not proof the file system honours it,
+ * so a probe file in the same directory gets one aligned direct write first.
+ */
+export function openLogFile(config: ResolvedConfig, lib: NativeLibrary | null): OpenLogFile {
+  const requested = resolve(config.path)
+  if (config.mkdir) mkdirSync(dirname(requested), { recursive: true, mode: 0o750 })
+  const path = canonical(requested)
+  if (openInProcess.has(path)) throw new FileLockedError(path)
+  const opened = lib ? openNative(config, lib, path) : openBuffered(config, path)
+  openInProcess.add(path)
+  return opened
+}
+
+/** Forgets the in-process lock of a file closed by its logger. */
+export function releaseLogFile(file: OpenLogFile, lib: NativeLibrary | null): void {
+  for (const fd of file.fds) {
+    if (lib) lib.close(fd)
+    else closeSync(fd)
+  }
+  openInProcess.delete(file.path)
+}
+
+function canonical(path: string): string {
+  try {
+    return join(realpathSync(dirname(path)), path.slice(dirname(path).length + 1))
+  } catch (err) {
+    throw missingDirectory(err, path)
+  }
+}
+
+function missingDirectory(err: unknown, path: string): Error {
+  const e = IoError.fromNode(err, 'open', path)
+  if (e.code === 'ENOENT')
+    e.message += `: directory ${dirname(path)} does not exist (pass mkdir: true to create it)`
+  return e
+}
+
+function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): OpenLogFile {
+  const base = OPEN_CREATE | (config.dsync ? OPEN_DSYNC : 0)
+  let fallbackReason: string | null = null
+  let fd = -1
+  if (config.directIO) {
+    fd = lib.open(path, base | OPEN_DIRECT, config.mode)
+    if (fd === -22) fallbackReason = 'the file system refused O_DIRECT at open (EINVAL)'
+    else if (fd < 0) throw openError(fd, path)
+  } else {
+    fallbackReason = null
+  }
+  if (fd < 0) {
+    fd = lib.open(path, base, config.mode)
+    if (fd < 0) throw openError(fd, path)
+  }
+  const locked = lib.flockExclusive(fd)
+  if (locked < 0) {
+    lib.close(fd)
+    if (locked === -11) throw new FileLockedError(path)
+    throw IoError.fromErrno(locked, 'flock', path)
+  }
+  const align = new Uint32Array(3)
+  const r = lib.dioAlign(fd, align)
+  const alignment = r === 0 ? Math.max(align[1]!, MIN_BLOCK_ALIGNMENT) : 4096
+  const memAlignment = r === 0 ? Math.max(align[0]!, MIN_BLOCK_ALIGNMENT) : 4096
+  let direct = config.directIO && fallbackReason === null && lib.isDirect(fd) === 1
+  if (direct) {
+    const probe = probeDirectWrite(lib, path, alignment, memAlignment)
+    if (probe) {
+      direct = false
+      fallbackReason = probe
+    }
+  }
+  const fds = [fd]
+  let writeFd = fd
+  if (config.directIO && !direct) {
+    // Buffered writes go through node:fs on a descriptor of their own, without O_DIRECT;
+    // the locked descriptor stays open to hold the lock.
+    writeFd = openSync(path, constants.O_WRONLY | (config.dsync ? constants.O_DSYNC : 0))
+    fds.push(writeFd)
+  }
+  const size = lib.fileSize(fd)
+  if (size < 0) throw IoError.fromErrno(size, 'statx', path)
+  return {
+    path,
+    fd: writeFd,
+    fds,
+    direct,
+    alignment,
+    memAlignment,
+    appendOffset: alignUp(size, alignment),
+    fallbackReason: config.directIO ? fallbackReason : null,
+  }
+}
+
+function openError(result: number, path: string): IoError {
+  const e = IoError.fromErrno(result, 'open', path)
+  if (e.code === 'ENOENT')
+    e.message += `: directory ${dirname(path)} does not exist (pass mkdir: true to create it)`
+  return e
+}
+
+/** One aligned O_DIRECT write to a scratch file next to the log; the reason it failed, or null. */
+function probeDirectWrite(
+  lib: NativeLibrary,
+  path: string,
+  alignment: number,
+  memAlignment: number,
+): string | null {
+  const probePath = join(dirname(path), `.asyncdirect-probe-${process.pid}-${randomBytes(4).toString('hex')}`)
+  const fd = lib.open(probePath, OPEN_CREATE | OPEN_DIRECT, 0o600)
+  if (fd < 0) return null // Cannot create files here (read-only dir?): let the real writes tell.
+  const size = Math.max(alignment, 4096)
+  const addr = lib.allocAligned(Math.max(memAlignment, 4096), size)
+  try {
+    const r = lib.writeBlocks(fd, new BigUint64Array([BigInt(addr), BigInt(size)]), 1, 0)
+    return r < 0
+      ? `the file system refused an O_DIRECT write (${IoError.fromErrno(r, 'pwritev', probePath).code})`
+      : null
+  } finally {
+    lib.free(addr)
+    lib.close(fd)
+    try {
+      unlinkSync(probePath)
+    } catch {
+      // Already gone: nothing to clean.
+    }
+  }
+}
+
+function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
+  let fd: number
+  try {
+    fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | (config.dsync ? constants.O_DSYNC : 0),
+      config.mode,
+    )
+  } catch (err) {
+    throw missingDirectory(err, path)
+  }
+  const alignment = 4096
+  return {
+    path,
+    fd,
+    fds: [fd],
+    direct: false,
+    alignment,
+    memAlignment: alignment,
+    appendOffset: alignUp(fstatSync(fd).size, alignment),
+    fallbackReason: null,
+  }
+}

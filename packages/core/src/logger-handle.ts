@@ -1,0 +1,90 @@
+import type { BackpressurePolicy } from './config.js'
+import { type ControlBlock, viewControlBlock } from './control-block.js'
+import type { WriterContext } from './entry-writer.js'
+import { loadNativeFrom, type NativeLibrary } from './native-library.js'
+import { type FlushContext, type FlushReport, SetFlusher } from './set-flusher.js'
+import { type ShardMemoryDescriptor, viewShards } from './shard-memory.js'
+
+/**
+ * Everything another thread needs to write into a logger: plain, structured-cloneable data
+ * (a SharedArrayBuffer, numbers and strings), to pass in `workerData` or `postMessage`.
+ */
+export interface LoggerHandle {
+  readonly kind: 'asyncdirect.handle'
+  readonly version: 1
+  readonly control: SharedArrayBuffer
+  readonly memory: ShardMemoryDescriptor
+  readonly path: string
+  readonly flushTimeout: number
+  readonly flushInterval: number
+  readonly backpressure: BackpressurePolicy
+}
+
+/** True when `value` looks like a {@link LoggerHandle}. */
+export function isLoggerHandle(value: unknown): value is LoggerHandle {
+  const h = value as LoggerHandle | null
+  return (
+    typeof h === 'object' &&
+    h !== null &&
+    h.kind === 'asyncdirect.handle' &&
+    h.version === 1 &&
+    h.control instanceof SharedArrayBuffer &&
+    typeof h.memory === 'object'
+  )
+}
+
+/** A logger's shared state as seen from one thread. */
+export interface ThreadView {
+  readonly ctl: ControlBlock
+  readonly lib: NativeLibrary | null
+  readonly views: Buffer[]
+  /** This thread's set flusher (created on first use). */
+  flusher(): SetFlusher
+  /** A context for an entry writer in this thread. */
+  writerContext(): WriterContext
+}
+
+/** Maps a logger's control block and shard memory into the calling thread. */
+export function openThreadView(handle: LoggerHandle, report: (r: FlushReport) => void): ThreadView {
+  const { memory } = handle
+  let lib: NativeLibrary | null = null
+  if (memory.kind !== 'shared') {
+    const loaded = loadNativeFrom(memory.libPath)
+    if (!loaded.ok) throw new Error(`asyncdirect: cannot map the logger's memory: ${loaded.reason}`)
+    lib = loaded.lib
+  }
+  const ctl = viewControlBlock(handle.control, memory.numShards)
+  const views = viewShards(lib, memory)
+  let flusher: SetFlusher | undefined
+  const view: ThreadView = {
+    ctl,
+    lib,
+    views,
+    flusher() {
+      if (!flusher) {
+        const cx: FlushContext = {
+          ctl,
+          views,
+          addresses: memory.kind === 'shared' ? null : memory.addresses,
+          lib,
+          path: handle.path,
+          shardSize: memory.shardSize,
+          flushTimeout: handle.flushTimeout,
+          report,
+        }
+        flusher = new SetFlusher(cx)
+      }
+      return flusher
+    },
+    writerContext() {
+      return {
+        ctl,
+        views,
+        shardSize: memory.shardSize,
+        backpressure: handle.backpressure,
+        flusher: () => view.flusher(),
+      }
+    },
+  }
+  return view
+}

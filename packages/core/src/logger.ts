@@ -1,0 +1,336 @@
+import { EventEmitter } from 'node:events'
+import { Worker } from 'node:worker_threads'
+import { ConfigError, type LoggerConfig, resolveConfig } from './config.js'
+import {
+  ACTIVE_GEN,
+  ALIGNMENT,
+  CLOSED,
+  COMMITTED,
+  type ControlBlock,
+  createControlBlock,
+  DIRECT_IO,
+  F_FILE_OFFSET,
+  FILE_FD,
+  FINAL,
+  FLUSH_DONE,
+  FLUSH_FAILED,
+  FLUSH_REQUESTED,
+  FLUSHER_STATE,
+  FlusherState,
+  LAST_ERRNO,
+  lockIo,
+  OFFSET_MASK,
+  RESERVED,
+  SEALED,
+  SET_GEN,
+  SET_STATE,
+  SetState,
+  STOP,
+  shardWord,
+  unlockIo,
+  wakeFlusher,
+} from './control-block.js'
+import { EntryWriter } from './entry-writer.js'
+import { errnoName, IoError } from './errno-name.js'
+import { onExit } from './exit-hook.js'
+import { BLOCK_HEADER_SIZE } from './framed-format.js'
+import { type OpenLogFile, openLogFile, releaseLogFile } from './log-file.js'
+import { type LoggerHandle, openThreadView, type ThreadView } from './logger-handle.js'
+import { loadNative, type NativeLibrary } from './native-library.js'
+import { deliverReport, warnOnce } from './report-delivery.js'
+import { allocateShards, releaseShards, type ShardMemoryDescriptor } from './shard-memory.js'
+import {
+  type FlushMetrics,
+  flushMetrics,
+  type ShardStats,
+  type StatsSnapshot,
+  shardStats,
+  statsSnapshot,
+} from './stats.js'
+import { type FlushMessage, fromMessage } from './thread-messages.js'
+
+/** How long the exit hook waits for a flush in progress in the flusher thread before giving up. */
+const EXIT_LOCK_TIMEOUT_MS = 10_000
+
+/**
+ * A file logger. Create one with {@link createLogger}; log from any thread (see {@link attach});
+ * `await close()` at the end (the exit hook covers `process.exit()` and crashes).
+ *
+ * Events: `'error'` (an {@link IoError} with the errno name as `code`: the data is kept and the
+ * write retried), `'warning'` (fallback to buffered I/O, abandoned entries), `'close'`.
+ */
+export class Logger extends EventEmitter {
+  /** Plain data another thread passes to {@link attach} to write into this logger. */
+  readonly handle: LoggerHandle
+  /** The log file's absolute path. */
+  readonly path: string
+  private readonly writer: EntryWriter
+  private readonly ctl: ControlBlock
+  private closing: Promise<void> | undefined
+  private released = false
+  private readonly removeExitHook: () => void
+
+  /** @internal Use {@link createLogger}. */
+  constructor(
+    private readonly file: OpenLogFile,
+    private readonly lib: NativeLibrary | null,
+    private readonly memory: ShardMemoryDescriptor,
+    private readonly thread: ThreadView,
+    private readonly worker: Worker,
+    private readonly workerExited: Promise<void>,
+    handle: LoggerHandle,
+  ) {
+    super()
+    this.handle = handle
+    this.path = file.path
+    this.ctl = thread.ctl
+    this.writer = new EntryWriter(thread.writerContext())
+    this.removeExitHook = onExit(() => this.flushAtExit())
+    worker.on('message', (m: FlushMessage) => {
+      const report = fromMessage(m)
+      if (report) deliverReport(this, report)
+    })
+  }
+
+  /**
+   * Logs a string, UTF-8 encoded straight into a shard: no intermediate copy, no allocation, no
+   * syscall. Returns false when the entry was dropped (counted in `droppedLogs`): after close, or
+   * under `backpressure: 'drop'` when both buffer sets are full.
+   * @throws {TypeError} when `text` is not a string.
+   */
+  log(text: string): boolean {
+    return this.writer.log(text)
+  }
+
+  /**
+   * Logs bytes (one copy, no allocation). Reuse the same buffer freely: it is copied before
+   * this returns. Same return value as {@link Logger.log}.
+   * @throws {TypeError} when `bytes` is not a Uint8Array.
+   */
+  logBytes(bytes: Uint8Array): boolean {
+    return this.writer.logBytes(bytes)
+  }
+
+  /**
+   * Resolves when everything logged before the call (from any thread) is durable in the file.
+   * Rejects with the {@link IoError} of a failed write (the data stays buffered and is retried).
+   */
+  async flush(): Promise<void> {
+    const { i32 } = this.ctl
+    if (Atomics.load(i32, FINAL) === 1) return
+    const ticket = Atomics.add(i32, FLUSH_REQUESTED, 1) + 1
+    wakeFlusher(i32)
+    // Atomics.waitAsync does not keep the event loop alive; this timer does, until we are done.
+    const keepAlive = setInterval(() => {}, 1 << 30)
+    try {
+      for (;;) {
+        const done = Atomics.load(i32, FLUSH_DONE)
+        if (done >= ticket || Atomics.load(i32, FINAL) === 1) return
+        if (Atomics.load(i32, FLUSH_FAILED) >= ticket) throw this.lastError('flush')
+        if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
+          this.flushHere()
+          return
+        }
+        const waited = Atomics.waitAsync(i32, FLUSH_DONE, done, 1000)
+        if (waited.async) await waited.value
+      }
+    } finally {
+      clearInterval(keepAlive)
+    }
+  }
+
+  /**
+   * Writes everything still buffered, closes the file and frees the buffers. Idempotent: every
+   * call returns the same promise. Later log calls are dropped and counted.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  /** Counters, as the seed's GetStatsSnapshot, plus a few of this implementation's. */
+  getStatsSnapshot(): StatsSnapshot {
+    return statsSnapshot(this.ctl)
+  }
+
+  /** Flush timings, as the seed's GetFlushMetrics. */
+  getFlushMetrics(): FlushMetrics {
+    return flushMetrics(this.ctl)
+  }
+
+  /** Per-shard statistics of the active set, as the seed's GetShardStats. */
+  getShardStats(): ShardStats[] {
+    return shardStats(this.ctl, this.memory.shardSize)
+  }
+
+  /** True once {@link Logger.close} began (or the process is exiting). */
+  get closed(): boolean {
+    return Atomics.load(this.ctl.i32, CLOSED) === 1
+  }
+
+  private async shutdown(): Promise<void> {
+    const { i32 } = this.ctl
+    Atomics.store(i32, CLOSED, 1)
+    Atomics.store(i32, STOP, 1)
+    wakeFlusher(i32)
+    // The flusher writes the last sets and exits; hold the process open until it has.
+    this.worker.ref()
+    await this.workerExited
+    if (Atomics.load(i32, FINAL) !== 1) this.flushHere(true)
+    const complete = Atomics.load(i32, FINAL) === 1
+    this.release()
+    if (!complete) throw this.lastError('close')
+  }
+
+  /** Writes from this thread: when the flusher is gone (crashed, or exiting with the process). */
+  private flushHere(final = false): void {
+    const { i32 } = this.ctl
+    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS)) return
+    try {
+      const flusher = this.thread.flusher()
+      if (final) flusher.flushFinal()
+      else flusher.flushAll()
+    } finally {
+      unlockIo(i32)
+    }
+  }
+
+  private flushAtExit(): void {
+    if (this.released) return
+    const { i32 } = this.ctl
+    Atomics.store(i32, CLOSED, 1)
+    Atomics.store(i32, STOP, 1)
+    wakeFlusher(i32)
+    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS)) {
+      process.stderr.write(
+        `asyncdirect: ${this.path}: a flush in progress did not finish; entries may be lost\n`,
+      )
+      return
+    }
+    try {
+      this.thread.flusher().flushFinal()
+    } finally {
+      unlockIo(i32)
+    }
+  }
+
+  private release(): void {
+    if (this.released) return
+    this.released = true
+    this.removeExitHook()
+    releaseLogFile(this.file, this.lib)
+    // Freed only when no writer can still touch the memory: every reservation has committed.
+    // A writer thread that died mid-copy leaves its reservation open: leak rather than risk a
+    // use-after-free if it was only slow.
+    if (this.allCommitted()) releaseShards(this.lib, this.memory)
+    else warnOnce('leak', 'asyncdirect: a writer never committed its reservation; its buffers are not freed')
+    this.emit('close')
+  }
+
+  private allCommitted(): boolean {
+    const { i32, numShards } = this.ctl
+    for (let s = 0; s < 2; s++) {
+      for (let i = 0; i < numShards; i++) {
+        const w = shardWord(numShards, s, i)
+        const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
+        if (Atomics.load(i32, w + COMMITTED) !== end - BLOCK_HEADER_SIZE) return false
+      }
+    }
+    return true
+  }
+
+  private lastError(op: string): IoError {
+    const errno = Atomics.load(this.ctl.i32, LAST_ERRNO)
+    const code = errno > 0 ? errnoName(errno) : 'EIO'
+    return new IoError(code, op, this.path, 'entries are still buffered; see getStatsSnapshot().flushErrors')
+  }
+}
+
+/**
+ * Opens (creating or appending to) a log file and starts its flusher thread.
+ * @throws {ConfigError} for an invalid configuration, naming the field and the accepted range.
+ * @throws {IoError} when the file cannot be opened (the errno name is the `code`).
+ * @throws {FileLockedError} when another logger already writes the file.
+ */
+export async function createLogger(config: LoggerConfig): Promise<Logger> {
+  const cfg = resolveConfig(config)
+  const native = loadNative()
+  const lib = native.ok ? native.lib : null
+  if (!native.ok)
+    warnOnce(
+      'native',
+      `asyncdirect: native library unavailable (${native.reason}); using buffered node:fs I/O`,
+    )
+  const file = openLogFile(cfg, lib)
+  let memory: ShardMemoryDescriptor | undefined
+  try {
+    const shardSize = cfg.bufferSize / cfg.numShards
+    if (shardSize % file.alignment !== 0) {
+      throw new ConfigError(
+        'bufferSize',
+        `${file.path} needs ${file.alignment}-byte alignment; each of the ${cfg.numShards} shard(s) must be a multiple of it`,
+      )
+    }
+    memory = allocateShards(lib, shardSize, cfg.numShards, file.memAlignment, cfg.useMMap)
+    const ctl = createControlBlock(cfg.numShards)
+    initControlBlock(ctl, file)
+    const handle: LoggerHandle = {
+      kind: 'asyncdirect.handle',
+      version: 1,
+      control: ctl.sab,
+      memory,
+      path: file.path,
+      flushTimeout: cfg.flushTimeout,
+      flushInterval: cfg.flushInterval,
+      backpressure: cfg.backpressure,
+    }
+    if (file.fallbackReason) warnOnce('fallback', `asyncdirect: using buffered I/O: ${file.fallbackReason}`)
+    let logger: Logger | undefined
+    const thread = openThreadView(handle, (r) => (logger ? deliverReport(logger, r) : undefined))
+    const { worker, exited } = await startFlusher(handle)
+    logger = new Logger(file, lib, memory, thread, worker, exited, handle)
+    return logger
+  } catch (err) {
+    if (memory) releaseShards(lib, memory)
+    releaseLogFile(file, lib)
+    throw err
+  }
+}
+
+function initControlBlock(ctl: ControlBlock, file: OpenLogFile): void {
+  const { i32, f64, numShards } = ctl
+  i32[ACTIVE_GEN] = 0
+  i32[SET_STATE] = SetState.ACTIVE
+  i32[SET_STATE + 1] = SetState.FREE
+  i32[SET_GEN] = 0
+  for (let i = 0; i < numShards; i++) {
+    i32[shardWord(numShards, 0, i) + RESERVED] = BLOCK_HEADER_SIZE
+    i32[shardWord(numShards, 1, i) + RESERVED] = SEALED | BLOCK_HEADER_SIZE
+  }
+  i32[DIRECT_IO] = file.direct ? 1 : 0
+  i32[ALIGNMENT] = file.alignment
+  i32[FILE_FD] = file.fd
+  f64[F_FILE_OFFSET] = file.appendOffset
+  i32[FLUSHER_STATE] = FlusherState.STARTING
+}
+
+async function startFlusher(handle: LoggerHandle): Promise<{ worker: Worker; exited: Promise<void> }> {
+  const worker = new Worker(new URL('./flusher-thread.js', import.meta.url), { workerData: handle })
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (m: FlushMessage) => {
+      if (m.type !== 'ready') return
+      worker.off('message', onMessage)
+      worker.off('error', reject)
+      resolve()
+    }
+    worker.on('message', onMessage)
+    worker.once('error', reject)
+  })
+  // The flusher never keeps the process alive: the exit hook writes what it has not.
+  worker.unref()
+  worker.on('error', (err) => {
+    warnOnce('flusher', `asyncdirect: flusher thread failed (${err.message}); writers flush themselves`)
+  })
+  return { worker, exited }
+}

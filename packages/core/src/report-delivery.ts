@@ -1,0 +1,42 @@
+import type { EventEmitter } from 'node:events'
+import type { FlushReport } from './set-flusher.js'
+
+const warned = new Set<string>()
+
+/** process.emitWarning, once per process for each `key`. */
+export function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return
+  warned.add(key)
+  process.emitWarning(message, { code: 'ASYNCDIRECT_WARNING', detail: key })
+}
+
+/**
+ * Hands a flush report to the user: an I/O error becomes an `'error'` event when someone listens
+ * (and a one-time process warning when nobody does: an unhandled `'error'` would crash the host,
+ * which a logger must never do); a fallback or abandoned entries become `'warning'` events and a
+ * one-time process warning.
+ */
+export function deliverReport(emitter: EventEmitter, report: FlushReport): void {
+  switch (report.type) {
+    case 'error':
+      if (emitter.listenerCount('error') > 0) emitter.emit('error', report.error)
+      else
+        warnOnce(
+          `error:${report.error.code}`,
+          `asyncdirect: ${report.error.message} (data kept, write retried)`,
+        )
+      return
+    case 'fallback':
+      emitter.emit('warning', report)
+      warnOnce('fallback', `asyncdirect: using buffered I/O: ${report.reason}`)
+      return
+    case 'abandoned':
+      emitter.emit('warning', report)
+      warnOnce(
+        'abandoned',
+        `asyncdirect: ${report.entries} entr${report.entries === 1 ? 'y' : 'ies'} in shard ${report.shard} ` +
+          'not committed within flushTimeout: left out of the file (see abandonedEntries)',
+      )
+      return
+  }
+}

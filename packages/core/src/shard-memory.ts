@@ -1,0 +1,71 @@
+import type { NativeLibrary } from './native-library.js'
+
+/**
+ * Where the shards of both buffer sets live, in a form any thread can map again:
+ *  - `aligned`: one posix_memalign allocation per shard (the default);
+ *  - `mmap`: one anonymous mapping cut into shards (`useMMap`);
+ *  - `shared`: a SharedArrayBuffer, when the native library is unavailable (buffered fallback).
+ */
+export type ShardMemoryDescriptor =
+  | { kind: 'aligned' | 'mmap'; shardSize: number; numShards: number; addresses: number[]; libPath: string }
+  | { kind: 'shared'; shardSize: number; numShards: number; sab: SharedArrayBuffer }
+
+/** Index of shard `shard` of set `set` in the flat shard arrays. */
+export function shardIndex(numShards: number, set: number, shard: number): number {
+  return set * numShards + shard
+}
+
+/** Allocates both sets. Throws if the C allocator refuses. */
+export function allocateShards(
+  lib: NativeLibrary | null,
+  shardSize: number,
+  numShards: number,
+  alignment: number,
+  useMMap: boolean,
+): ShardMemoryDescriptor {
+  const count = 2 * numShards
+  if (!lib) {
+    return { kind: 'shared', shardSize, numShards, sab: new SharedArrayBuffer(shardSize * count) }
+  }
+  if (useMMap) {
+    const base = lib.mmap(shardSize * count)
+    if (base === 0) throw new Error(`asyncdirect: mmap of ${shardSize * count} bytes failed`)
+    const addresses = Array.from({ length: count }, (_, i) => base + i * shardSize)
+    return { kind: 'mmap', shardSize, numShards, addresses, libPath: lib.path }
+  }
+  const addresses: number[] = []
+  for (let i = 0; i < count; i++) {
+    const addr = lib.allocAligned(Math.max(alignment, 4096), shardSize)
+    if (addr === 0) {
+      for (const a of addresses) lib.free(a)
+      throw new Error(`asyncdirect: cannot allocate ${count} shards of ${shardSize} bytes`)
+    }
+    addresses.push(addr)
+  }
+  return { kind: 'aligned', shardSize, numShards, addresses, libPath: lib.path }
+}
+
+/** Releases what {@link allocateShards} allocated. Only when no writer can touch it any more. */
+export function releaseShards(lib: NativeLibrary | null, memory: ShardMemoryDescriptor): void {
+  if (memory.kind === 'shared' || !lib) return
+  if (memory.kind === 'mmap') {
+    lib.munmap(memory.addresses[0]!, memory.shardSize * memory.addresses.length)
+    return
+  }
+  for (const a of memory.addresses) lib.free(a)
+}
+
+/** One Buffer per shard, in this thread, over the same memory as every other thread's views. */
+export function viewShards(lib: NativeLibrary | null, memory: ShardMemoryDescriptor): Buffer[] {
+  const count = 2 * memory.numShards
+  const views: Buffer[] = []
+  for (let i = 0; i < count; i++) {
+    if (memory.kind === 'shared') {
+      views.push(Buffer.from(memory.sab, i * memory.shardSize, memory.shardSize))
+    } else {
+      if (!lib) throw new Error('asyncdirect: native shard memory needs the native library')
+      views.push(Buffer.from(lib.view(memory.addresses[i]!, memory.shardSize)))
+    }
+  }
+  return views
+}
