@@ -47,6 +47,8 @@ export const FLUSH_FAILED = 21
 export const LAST_ERRNO = 22
 /** Never written: waiting on it for its value 0 is a short sleep. */
 export const NAP = 23
+/** Set by a writer that found both sets busy: the flusher must make room (in place if need be). */
+export const NEED_ROOM = 24
 /** 1 while the file is written with O_DIRECT; 0 after a fallback to buffered I/O. */
 export const DIRECT_IO = 18
 /** The alignment every block offset and length is a multiple of. */
@@ -60,6 +62,14 @@ const SHARD_STRIDE = 16
 export const RESERVED = 0
 export const COMMITTED = 1
 export const COUNT = 2
+/**
+ * Only for a QUARANTINED set (written before all its writers committed), under the I/O lock:
+ * WALKED is how far the shard's records have been walked and written; UNFINISHED..+SLOTS hold
+ * (offset + 1) of records passed over because their writer was still copying (0: empty slot).
+ */
+export const WALKED = 3
+export const UNFINISHED = 4
+export const UNFINISHED_SLOTS = 12
 
 /** Index of shard `shard` of set `set`'s RESERVED word (COMMITTED and COUNT follow it). */
 export function shardWord(numShards: number, set: number, shard: number): number {
@@ -109,6 +119,8 @@ export const F_FLUSH_MS_LAST = 10
 export const F_FLUSH_BYTES_LAST = 11
 export const F_LAST_FLUSH_AT = 12
 export const F_OVERSIZE = 13
+/** F_QUARANTINED_AT + s: when set s was quarantined (Date.now(): every thread shares that clock). */
+export const F_QUARANTINED_AT = 14
 /** F_SHARD_WRITES + i: entries shard i has written over the logger's life. */
 export const F_SHARD_WRITES = 16
 

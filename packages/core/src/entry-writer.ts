@@ -9,10 +9,12 @@ import {
   FLUSHER_STATE,
   FlusherState,
   lockIo,
+  NEED_ROOM,
   NEXT_SHARD,
   SET_FREED,
   shardWord,
   unlockIo,
+  wakeFlusher,
 } from './control-block.js'
 import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE } from './framed-format.js'
 import type { SetFlusher } from './set-flusher.js'
@@ -47,8 +49,9 @@ const BLOCK_WAIT_MS = 50
  *  1. reserve: one compare-and-swap moves the shard's RESERVED word from `start` to `start+size`.
  *     It fails if another writer moved it first (retry) or if the sealed bit is set (the set is
  *     being flushed, or is not active yet): a sealed word is negative, so `start >= 0` checks it.
- *  2. copy: the length word is written with bit 31 set, then the bytes, then bit 31 is cleared.
- *     A flush that gives up waiting can thus tell a whole record from one still being copied.
+ *  2. copy: the length word is written with bit 31 set (its top byte first), then the bytes,
+ *     then bit 31 is cleared. A flush that gives up waiting for a commit can thus tell a finished
+ *     record from one still being copied (late-records.ts).
  *  3. commit: COUNT += 1, then COMMITTED += size. The flusher reads COMMITTED; seeing it complete
  *     implies the copy and the count are visible (Atomics are sequentially consistent).
  *
@@ -102,10 +105,10 @@ export class EntryWriter {
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
+    mem[start + 3] = (n >>> 24) | 0x80
     mem[start] = n
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
-    mem[start + 3] = (n >>> 24) | 0x80
     mem.set(bytes, start + ENTRY_PREFIX_SIZE)
     this.commit(mem, start, n)
     return true
@@ -123,10 +126,10 @@ export class EntryWriter {
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
+    mem[start + 3] = (n >>> 24) | 0x80
     mem[start] = n
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
-    mem[start + 3] = (n >>> 24) | 0x80
     mem.utf8Write(text, start + ENTRY_PREFIX_SIZE, n)
     this.commit(mem, start, n)
     return true
@@ -187,8 +190,13 @@ export class EntryWriter {
   }
 
   private backpressure(freed: number): boolean {
-    if (this.cx.backpressure === 'drop') return this.drop()
     const i32 = this.i32
+    // Both sets are busy: make sure the flusher knows room is needed now, not at the next interval.
+    if (Atomics.load(i32, NEED_ROOM) === 0) {
+      Atomics.store(i32, NEED_ROOM, 1)
+      wakeFlusher(i32)
+    }
+    if (this.cx.backpressure === 'drop') return this.drop()
     if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
       // No flusher to wait for (it failed, or the process is exiting): write from this thread.
       if (lockIo(i32)) {

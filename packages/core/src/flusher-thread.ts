@@ -5,7 +5,7 @@
  * It wakes on FLUSHER_WAKE (a swap, a flush() ticket, close) or after at most one second, and
  * then, holding the I/O lock: writes every PENDING set; writes the active set too when a flush()
  * ticket is open or `flushInterval` has passed since the last flush; returns quarantined sets once
- * their late writers commit. A failed write keeps its set PENDING and is retried with a growing
+ * their late records are written (late-records.ts). A failed write keeps its set PENDING and is retried with a growing
  * delay (10 ms to 1 s), so a full disk costs retries, not data.
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -18,6 +18,7 @@ import {
   FLUSHER_WAKE,
   FlusherState,
   lockIo,
+  NEED_ROOM,
   SET_FREED,
   STOP,
   unlockIo,
@@ -45,7 +46,9 @@ function run(): void {
     }
     const requested = Atomics.load(i32, FLUSH_REQUESTED)
     const now = performance.now()
-    const due = now - lastFlush >= handle.flushInterval || requested > Atomics.load(i32, FLUSH_DONE)
+    const needRoom = Atomics.exchange(i32, NEED_ROOM, 0) === 1
+    const due =
+      needRoom || now - lastFlush >= handle.flushInterval || requested > Atomics.load(i32, FLUSH_DONE)
     let ok: boolean
     lockIo(i32)
     try {
@@ -54,7 +57,7 @@ function run(): void {
         ok = flusher.flushAll()
         lastFlush = now
       }
-      flusher.reclaimQuarantined()
+      ok = flusher.flushLate(false) && ok
       flusher.foldCounters()
     } finally {
       unlockIo(i32)

@@ -3,7 +3,8 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, realpathSync, unl
 import { dirname, join, resolve } from 'node:path'
 import type { ResolvedConfig } from './config.js'
 import { IoError } from './errno-name.js'
-import { alignUp, MIN_BLOCK_ALIGNMENT } from './framed-format.js'
+import { MIN_BLOCK_ALIGNMENT } from './framed-format.js'
+import { type FramedTail, prepareFramedTail } from './framed-tail.js'
 import { type NativeLibrary, OPEN_CREATE, OPEN_DIRECT, OPEN_DSYNC } from './native-library.js'
 
 /** An open, locked log file and how it will be written. */
@@ -19,8 +20,10 @@ export interface OpenLogFile {
   readonly alignment: number
   /** Memory alignment O_DIRECT needs for buffers. */
   readonly memAlignment: number
-  /** Where the next block goes: the end of the file, rounded up to the alignment. */
+  /** Where the next block goes: the end of the file (or of a torn last block), aligned. */
   readonly appendOffset: number
+  /** Set when the previous writer crashed mid-block and that block was repaired. */
+  readonly repairedTail: FramedTail['repaired']
   /** Why O_DIRECT is not used, when it was asked for and is not. */
   readonly fallbackReason: string | null
 }
@@ -122,6 +125,7 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): O
   }
   const size = lib.fileSize(fd)
   if (size < 0) throw IoError.fromErrno(size, 'statx', path)
+  const tail = prepareFramedTail(path, size, alignment)
   return {
     path,
     fd: writeFd,
@@ -129,7 +133,8 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): O
     direct,
     alignment,
     memAlignment,
-    appendOffset: alignUp(size, alignment),
+    appendOffset: tail.appendOffset,
+    repairedTail: tail.repaired,
     fallbackReason: config.directIO ? fallbackReason : null,
   }
 }
@@ -181,6 +186,7 @@ function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
     throw missingDirectory(err, path)
   }
   const alignment = 4096
+  const tail = prepareFramedTail(path, fstatSync(fd).size, alignment)
   return {
     path,
     fd,
@@ -188,7 +194,8 @@ function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
     direct: false,
     alignment,
     memAlignment: alignment,
-    appendOffset: alignUp(fstatSync(fd).size, alignment),
+    appendOffset: tail.appendOffset,
+    repairedTail: tail.repaired,
     fallbackReason: null,
   }
 }

@@ -18,6 +18,8 @@ export interface LoggerHandle {
   readonly flushTimeout: number
   readonly flushInterval: number
   readonly backpressure: BackpressurePolicy
+  /** Whether a descriptor opened after a fallback to buffered I/O gets O_DSYNC. */
+  readonly dsync: boolean
 }
 
 /** True when `value` looks like a {@link LoggerHandle}. */
@@ -70,6 +72,7 @@ export function openThreadView(handle: LoggerHandle, report: (r: FlushReport) =>
           path: handle.path,
           shardSize: memory.shardSize,
           flushTimeout: handle.flushTimeout,
+          dsync: handle.dsync,
           report,
         }
         flusher = new SetFlusher(cx)

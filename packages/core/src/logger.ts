@@ -283,8 +283,17 @@ export async function createLogger(config: LoggerConfig): Promise<Logger> {
       flushTimeout: cfg.flushTimeout,
       flushInterval: cfg.flushInterval,
       backpressure: cfg.backpressure,
+      dsync: cfg.dsync,
     }
     if (file.fallbackReason) warnOnce('fallback', `asyncdirect: using buffered I/O: ${file.fallbackReason}`)
+    const torn = file.repairedTail
+    if (torn) {
+      process.emitWarning(
+        `asyncdirect: ${file.path}: the last block (offset ${torn.offset}) was torn by a crash; kept its ` +
+          `${torn.keptEntries} complete entries and zeroed ${torn.droppedBytes} bytes of a partial one`,
+        { code: 'ASYNCDIRECT_TORN_TAIL_REPAIRED' },
+      )
+    }
     let logger: Logger | undefined
     const thread = openThreadView(handle, (r) => (logger ? deliverReport(logger, r) : undefined))
     const { worker, exited } = await startFlusher(handle)

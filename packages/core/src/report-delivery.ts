@@ -7,7 +7,7 @@ const warned = new Set<string>()
 export function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return
   warned.add(key)
-  process.emitWarning(message, { code: 'ASYNCDIRECT_WARNING', detail: key })
+  process.emitWarning(message, { code: 'ASYNCDIRECT_WARNING' })
 }
 
 /**
@@ -35,7 +35,7 @@ export function deliverReport(emitter: EventEmitter, report: FlushReport): void 
       warnOnce(
         'abandoned',
         `asyncdirect: ${report.entries} entr${report.entries === 1 ? 'y' : 'ies'} in shard ${report.shard} ` +
-          'not committed within flushTimeout: left out of the file (see abandonedEntries)',
+          'whose writer never finished copying it: left out of the file (see abandonedEntries)',
       )
       return
   }

@@ -1,4 +1,4 @@
-import { openSync } from 'node:fs'
+import { constants, openSync } from 'node:fs'
 import { type Block, BlockIo } from './block-io.js'
 import {
   ACTIVE_GEN,
@@ -22,6 +22,7 @@ import {
   F_FLUSHES,
   F_LAST_FLUSH_AT,
   F_OVERSIZE,
+  F_QUARANTINED_AT,
   F_SET_SWAPS,
   F_SHARD_WRITES,
   FILE_FD,
@@ -40,6 +41,14 @@ import {
 } from './control-block.js'
 import { errnoNumber, IoError } from './errno-name.js'
 import { alignUp, BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, writeBlockHeader } from './framed-format.js'
+import {
+  applyLatePlan,
+  type LatePlan,
+  lateShardDone,
+  markShardWritten,
+  planLateRecords,
+  resetLateWalk,
+} from './late-records.js'
 import type { NativeLibrary } from './native-library.js'
 import { requestSwap } from './set-swap.js'
 
@@ -60,7 +69,26 @@ export interface FlushContext {
   path: string
   shardSize: number
   flushTimeout: number
+  dsync: boolean
   report(report: FlushReport): void
+}
+
+/**
+ * A quarantined set's unfinished records are abandoned after this long (ms), or at the final
+ * flush: long enough for a descheduled writer to run again, short enough to bound what a writer
+ * that died mid-copy holds up.
+ */
+export function abandonAfter(flushTimeout: number): number {
+  return Math.max(1000, 100 * flushTimeout)
+}
+
+/** The blocks of one write and what to record once it has succeeded. */
+interface Batch {
+  blocks: Block[]
+  /** Blocks in memory of their own (freed after the write). */
+  bounces: Block[]
+  plans: LatePlan[]
+  entries: number
 }
 
 /**
@@ -68,9 +96,11 @@ export interface FlushContext {
  * (control-block.ts): the lock is what makes the file offset, the set states it changes and the
  * f64 statistics single-writer.
  *
- * Invariant: a set is written only after every shard's RESERVED word is sealed and every
- * reservation below the sealed end has committed (or been given up on after `flushTimeout`),
- * so the bytes written are exactly the entries logged into that set, each one whole.
+ * Invariant: a set is written only after every shard's RESERVED word is sealed, so no entry can
+ * enter it any more. Shards whose reservations all committed within `flushTimeout` are written
+ * as they are, zero copy. A shard with a writer still copying is written as far as its records
+ * are finished; its set is then QUARANTINED (not reused, as that writer may still be writing into
+ * it) and the rest follows, ahead of the next set, as the late records finish (late-records.ts).
  */
 export class SetFlusher {
   private readonly io: BlockIo
@@ -104,8 +134,7 @@ export class SetFlusher {
    * the other set is free, so writers go on meanwhile; written in place otherwise).
    */
   flushAll(): boolean {
-    if (!this.flushPending()) return false
-    this.reclaimQuarantined()
+    if (!this.flushPending() || !this.flushLate(false)) return false
     const { i32 } = this.cx.ctl
     const gen = Atomics.load(i32, ACTIVE_GEN)
     const set = gen & 1
@@ -116,7 +145,8 @@ export class SetFlusher {
 
   /**
    * The last flush: seals every shard of both sets for good (a swap that races with it cannot
-   * unseal them again), then writes both, older generation first.
+   * unseal them again), then writes both, older generation first, and what quarantined sets
+   * still hold. Idempotent: a retry after a failed write writes nothing twice.
    */
   flushFinal(): boolean {
     const { i32 } = this.cx.ctl
@@ -126,16 +156,29 @@ export class SetFlusher {
         Atomics.or(i32, shardWord(this.numShards, s, i) + RESERVED, SEALED | CLOSED_FOR_GOOD)
       }
     }
+    if (!this.flushLate(false)) return false
     const active = Atomics.load(i32, ACTIVE_GEN) & 1
-    let ok = true
     for (const s of [active ^ 1, active]) {
       const state = Atomics.load(i32, SET_STATE + s)
       if (state === SetState.QUARANTINED || !this.hasSealedData(s)) continue
-      ok = this.flushSet(s, 'final') && ok
+      if (!this.flushSet(s, 'final')) return false
     }
+    if (!this.flushLate(true)) return false
     this.foldCounters()
-    if (ok) Atomics.store(i32, FINAL, 1)
-    return ok
+    Atomics.store(i32, FINAL, 1)
+    return true
+  }
+
+  /**
+   * Writes the late records of quarantined sets that have finished (or, with `abandon` or once
+   * a set has been quarantined for {@link abandonAfter}, gives up on the rest), and frees a set
+   * once nothing of it is left.
+   */
+  flushLate(final: boolean): boolean {
+    const batch = newBatch()
+    this.collectLate(batch, final)
+    if (batch.plans.length === 0) return true
+    return this.commit(batch, null, final)
   }
 
   /** True when some shard of `set` holds an entry. */
@@ -144,19 +187,6 @@ export class SetFlusher {
     for (let i = 0; i < this.numShards; i++) {
       const r = Atomics.load(i32, shardWord(this.numShards, set, i) + RESERVED)
       if (r >= 0 && r > BLOCK_HEADER_SIZE) return true
-    }
-    return false
-  }
-
-  private hasSealedData(set: number): boolean {
-    const { i32 } = this.cx.ctl
-    for (let i = 0; i < this.numShards; i++) {
-      if (
-        (Atomics.load(i32, shardWord(this.numShards, set, i) + RESERVED) & OFFSET_MASK) >
-        BLOCK_HEADER_SIZE
-      ) {
-        return true
-      }
     }
     return false
   }
@@ -189,38 +219,22 @@ export class SetFlusher {
     f64[F_SET_SWAPS]! += Atomics.exchange(i32, SWAPS, 0)
   }
 
-  /** Returns quarantined sets to FREE once their late writers have committed. */
-  reclaimQuarantined(): void {
-    const { i32 } = this.cx.ctl
-    for (let s = 0; s < 2; s++) {
-      if (Atomics.load(i32, SET_STATE + s) !== SetState.QUARANTINED) continue
-      let done = true
-      for (let i = 0; i < this.numShards; i++) {
-        const w = shardWord(this.numShards, s, i)
-        const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
-        if (Atomics.load(i32, w + COMMITTED) !== end - BLOCK_HEADER_SIZE) done = false
-      }
-      if (!done) continue
-      // Late entries were accepted by log() but left out of the file: counted in F_ABANDONED too.
-      for (let i = 0; i < this.numShards; i++) {
-        this.cx.ctl.f64[F_SHARD_WRITES + i]! += Atomics.exchange(
-          i32,
-          shardWord(this.numShards, s, i) + COUNT,
-          0,
-        )
-      }
-      this.reset(s, 'swapped')
-    }
-  }
-
   private alignment(): number {
     return Atomics.load(this.cx.ctl.i32, ALIGNMENT)
   }
 
+  private hasSealedData(set: number): boolean {
+    const { i32 } = this.cx.ctl
+    for (let i = 0; i < this.numShards; i++) {
+      const end = Atomics.load(i32, shardWord(this.numShards, set, i) + RESERVED) & OFFSET_MASK
+      if (end > BLOCK_HEADER_SIZE) return true
+    }
+    return false
+  }
+
   private flushSet(set: number, mode: 'swapped' | 'in-place' | 'final'): boolean {
-    const { ctl, views, addresses } = this.cx
-    const { i32, f64 } = ctl
-    const started = performance.now()
+    const { views, addresses } = this.cx
+    const { i32 } = this.cx.ctl
     Atomics.store(i32, SET_STATE + set, SetState.FLUSHING)
     // Seal: from here no reservation in this set can succeed; `ends` is where each shard stops.
     for (let i = 0; i < this.numShards; i++) {
@@ -228,69 +242,44 @@ export class SetFlusher {
       this.ends[i] = old & OFFSET_MASK
     }
     const allComplete = this.waitForCommits(set)
+    const batch = newBatch()
+    // Late records of an older set go first: any entry of this set was logged after them.
+    this.collectLate(batch, mode === 'final')
     const alignment = this.alignment()
-    const blocks: Block[] = []
-    const bounces: Block[] = []
-    let entries = 0
     for (let i = 0; i < this.numShards; i++) {
       const end = this.ends[i]!
       if (end <= BLOCK_HEADER_SIZE) continue
       const k = set * this.numShards + i
-      const view = views[k]!
       if (this.complete[i]) {
+        const view = views[k]!
         const capacity = alignUp(end, alignment)
         writeBlockHeader(view, 0, capacity, end - BLOCK_HEADER_SIZE)
-        blocks.push({ addr: addresses ? addresses[k]! : 0, view: view.subarray(0, capacity) })
-        entries += Atomics.load(i32, shardWord(this.numShards, set, i) + COUNT)
+        batch.blocks.push({ addr: addresses ? addresses[k]! : 0, view: view.subarray(0, capacity) })
+        batch.entries += Atomics.load(i32, shardWord(this.numShards, set, i) + COUNT)
       } else {
-        const compacted = this.compact(view, end, alignment, i)
-        if (compacted) {
-          blocks.push(compacted.block)
-          bounces.push(compacted.block)
-          entries += compacted.entries
-        }
+        resetLateWalk(this.cx.ctl, set, i)
+        this.addPlan(batch, planLateRecords(this.cx.ctl, set, i, views[k]!, mode === 'final'))
       }
     }
-    let ok = true
-    try {
-      if (blocks.length > 0) ok = this.writeAtEnd(blocks)
-    } finally {
-      for (const b of bounces) this.freeBlock(b)
-    }
-    if (!ok) {
+    if (!this.commit(batch, set, mode === 'final')) {
       // Keep the data: the set stays sealed and PENDING and is written again on the next attempt.
       Atomics.store(i32, SET_STATE + set, SetState.PENDING)
       return false
     }
-    const ms = performance.now() - started
-    f64[F_FLUSHES]! += 1
-    f64[F_ENTRIES_WRITTEN]! += entries
-    f64[F_FLUSH_MS_TOTAL]! += ms
-    f64[F_FLUSH_MS_LAST] = ms
-    if (ms > f64[F_FLUSH_MS_MAX]!) f64[F_FLUSH_MS_MAX] = ms
-    f64[F_LAST_FLUSH_AT] = Date.now()
     for (let i = 0; i < this.numShards; i++) {
       if (!this.complete[i]) continue
-      f64[F_SHARD_WRITES + i]! += Atomics.exchange(i32, shardWord(this.numShards, set, i) + COUNT, 0)
+      this.foldShardCount(set, i)
+      markShardWritten(this.cx.ctl, set, i, this.ends[i]!)
     }
-    this.foldCounters()
     if (!allComplete) {
-      // A writer reserved space and has not committed: it may be slow rather than gone, so the
-      // set is not reused (its memory could still be written) until it commits.
       Atomics.store(i32, SET_STATE + set, SetState.QUARANTINED)
+      this.cx.ctl.f64[F_QUARANTINED_AT + set] = Date.now()
+      // With `final`, the unfinished records were abandoned: the set is settled as far as we go.
+      if (mode === 'final') this.settleFinal(set)
       return true
     }
-    if (mode === 'final') {
-      // Written: empty the (still sealed for good) words so that a retry does not write it again.
-      for (let i = 0; i < this.numShards; i++) {
-        const w = shardWord(this.numShards, set, i)
-        Atomics.store(i32, w + COMMITTED, 0)
-        Atomics.store(i32, w + RESERVED, SEALED | CLOSED_FOR_GOOD | BLOCK_HEADER_SIZE)
-      }
-      Atomics.store(i32, SET_STATE + set, SetState.FREE)
-    } else {
-      this.reset(set, mode)
-    }
+    if (mode === 'final') this.settleFinal(set)
+    else this.reset(set, mode)
     return true
   }
 
@@ -311,56 +300,107 @@ export class SetFlusher {
         if (!done) all = false
       }
       if (all || performance.now() >= deadline) return all
-      // A commit is a few hundred nanoseconds away: spin first, then sleep in short steps.
+      // A commit is usually nanoseconds away: spin first, then sleep in short steps.
       if (++spins > 100) Atomics.wait(i32, NAP, 0, 0.05)
     }
   }
 
-  /**
-   * Copies the committed entries of a shard with uncommitted reservations into a fresh block,
-   * leaving the uncommitted ones out. A record's length word carries bit 31 until its writer has
-   * copied the bytes (entry-writer.ts), so a whole record can be told from one still being
-   * written; a zero length word at a reserved offset means its writer never got as far as
-   * writing it, and nothing after it can be walked.
-   */
-  private compact(
-    view: Buffer,
-    end: number,
-    alignment: number,
-    shard: number,
-  ): { block: Block; entries: number } | null {
-    const block = this.allocBlock(alignUp(end, alignment))
+  /** Adds the finished late records of every quarantined set to `batch`. */
+  private collectLate(batch: Batch, final: boolean): void {
+    const { ctl, views } = this.cx
+    const now = Date.now()
+    for (let s = 0; s < 2; s++) {
+      if (Atomics.load(ctl.i32, SET_STATE + s) !== SetState.QUARANTINED) continue
+      const abandon = final || now - ctl.f64[F_QUARANTINED_AT + s]! > abandonAfter(this.cx.flushTimeout)
+      for (let i = 0; i < this.numShards; i++) {
+        if (lateShardDone(ctl, s, i)) continue
+        this.addPlan(batch, planLateRecords(ctl, s, i, views[s * this.numShards + i]!, abandon))
+      }
+    }
+  }
+
+  /** Copies a plan's finished records into a block of their own. */
+  private addPlan(batch: Batch, plan: LatePlan): void {
+    batch.plans.push(plan)
+    if (plan.bytes === 0) return
+    const view = this.cx.views[plan.set * this.numShards + plan.shard]!
+    const capacity = alignUp(BLOCK_HEADER_SIZE + plan.bytes, this.alignment())
+    const block = this.allocBlock(capacity)
+    writeBlockHeader(block.view, 0, capacity, plan.bytes)
     let out = BLOCK_HEADER_SIZE
-    let pos = BLOCK_HEADER_SIZE
-    let entries = 0
-    let abandoned = 0
-    while (pos + ENTRY_PREFIX_SIZE <= end) {
-      const word = view.readUInt32LE(pos)
-      const len = word & 0x7fffffff
-      const recordEnd = pos + ENTRY_PREFIX_SIZE + len
-      if (word === 0 || recordEnd > end) {
-        // An unwritten length word: the rest of the shard cannot be walked.
-        abandoned++
-        break
-      }
-      if ((word & 0x80000000) !== 0) {
-        abandoned++
-      } else {
-        view.copy(block.view, out, pos, recordEnd)
-        out += recordEnd - pos
-        entries++
-      }
-      pos = recordEnd
+    for (let r = 0; r < plan.runs.length; r += 2) {
+      block.view.set(view.subarray(plan.runs[r]!, plan.runs[r + 1]!), out)
+      out += plan.runs[r + 1]! - plan.runs[r]!
     }
-    this.cx.ctl.f64[F_ABANDONED]! += abandoned
-    this.cx.report({ type: 'abandoned', entries: abandoned, shard })
-    if (entries === 0) {
-      this.freeBlock(block)
-      return null
+    batch.blocks.push(block)
+    batch.bounces.push(block)
+    batch.entries += plan.entries
+  }
+
+  /**
+   * Writes a batch; on success records its statistics and the walk state of its plans and frees
+   * quarantined sets that are done. `set` is the set being flushed, if any.
+   */
+  private commit(batch: Batch, set: number | null, final: boolean): boolean {
+    const { ctl } = this.cx
+    const { f64 } = ctl
+    const started = performance.now()
+    let ok = true
+    try {
+      if (batch.blocks.length > 0) ok = this.writeAtEnd(batch.blocks)
+    } finally {
+      for (const b of batch.bounces) this.freeBlock(b)
     }
-    const capacity = alignUp(out, alignment)
-    writeBlockHeader(block.view, 0, capacity, out - BLOCK_HEADER_SIZE)
-    return { block: { addr: block.addr, view: block.view.subarray(0, capacity) }, entries }
+    if (!ok) return false
+    if (set !== null || batch.blocks.length > 0) {
+      const ms = performance.now() - started
+      f64[F_FLUSHES]! += 1
+      f64[F_FLUSH_MS_TOTAL]! += ms
+      f64[F_FLUSH_MS_LAST] = ms
+      if (ms > f64[F_FLUSH_MS_MAX]!) f64[F_FLUSH_MS_MAX] = ms
+      f64[F_LAST_FLUSH_AT] = Date.now()
+    }
+    f64[F_ENTRIES_WRITTEN]! += batch.entries
+    for (const plan of batch.plans) {
+      applyLatePlan(ctl, plan)
+      if (plan.abandoned > 0) {
+        f64[F_ABANDONED]! += plan.abandoned
+        this.cx.report({ type: 'abandoned', entries: plan.abandoned, shard: plan.shard })
+      }
+    }
+    for (let s = 0; s < 2; s++) {
+      if (s === set || Atomics.load(ctl.i32, SET_STATE + s) !== SetState.QUARANTINED) continue
+      let done = true
+      for (let i = 0; i < this.numShards && done; i++) done = lateShardDone(ctl, s, i)
+      if (!done) continue
+      for (let i = 0; i < this.numShards; i++) this.foldShardCount(s, i)
+      if (final) this.settleFinal(s)
+      else this.reset(s, 'swapped')
+    }
+    this.foldCounters()
+    return true
+  }
+
+  private foldShardCount(set: number, shard: number): void {
+    const { i32, f64 } = this.cx.ctl
+    f64[F_SHARD_WRITES + shard]! += Atomics.exchange(i32, shardWord(this.numShards, set, shard) + COUNT, 0)
+  }
+
+  /** After the final flush: the set stays sealed for good, emptied so a retry writes nothing twice. */
+  private settleFinal(set: number): void {
+    const { i32 } = this.cx.ctl
+    for (let i = 0; i < this.numShards; i++) {
+      const w = shardWord(this.numShards, set, i)
+      this.foldShardCount(set, i)
+      // A writer that never committed keeps the set quarantined (and its memory unfreed).
+      if (Atomics.load(i32, SET_STATE + set) === SetState.QUARANTINED && !lateShardDone(this.cx.ctl, set, i))
+        continue
+      Atomics.store(i32, w + COMMITTED, 0)
+      Atomics.store(i32, w + RESERVED, SEALED | CLOSED_FOR_GOOD | BLOCK_HEADER_SIZE)
+      resetLateWalk(this.cx.ctl, set, i)
+    }
+    if (Atomics.load(i32, SET_STATE + set) !== SetState.QUARANTINED)
+      Atomics.store(i32, SET_STATE + set, SetState.FREE)
   }
 
   /** Zeroes what a set used and makes it FREE (sealed), or ACTIVE again after an in-place flush. */
@@ -370,13 +410,10 @@ export class SetFlusher {
     for (let i = 0; i < this.numShards; i++) {
       const w = shardWord(this.numShards, set, i)
       const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
-      if (end > 0)
-        this.cx.views[set * this.numShards + i]!.fill(
-          0,
-          0,
-          Math.min(alignUp(end, alignment), this.cx.shardSize),
-        )
+      const used = Math.min(alignUp(end, alignment), this.cx.shardSize)
+      if (end > 0) this.cx.views[set * this.numShards + i]!.fill(0, 0, used)
       Atomics.store(i32, w + COMMITTED, 0)
+      resetLateWalk(this.cx.ctl, set, i)
       Atomics.store(i32, w + RESERVED, mode === 'in-place' ? BLOCK_HEADER_SIZE : SEALED | BLOCK_HEADER_SIZE)
     }
     Atomics.store(i32, SET_STATE + set, mode === 'in-place' ? SetState.ACTIVE : SetState.FREE)
@@ -411,7 +448,7 @@ export class SetFlusher {
   private fallBackToBuffered(): boolean {
     const { i32 } = this.cx.ctl
     try {
-      const fd = openSync(this.cx.path, 'r+')
+      const fd = openSync(this.cx.path, constants.O_WRONLY | (this.cx.dsync ? constants.O_DSYNC : 0))
       Atomics.store(i32, FILE_FD, fd)
       Atomics.store(i32, DIRECT_IO, 0)
       this.cx.report({ type: 'fallback', reason: 'the file system refused an O_DIRECT write (EINVAL)' })
@@ -434,4 +471,8 @@ export class SetFlusher {
   private freeBlock(block: Block): void {
     if (block.addr !== 0) this.cx.lib?.free(block.addr)
   }
+}
+
+function newBatch(): Batch {
+  return { blocks: [], bounces: [], plans: [], entries: 0 }
 }

@@ -1,0 +1,36 @@
+// The ceiling: the same bytes as a logger run, written by a plain loop of aligned 8 MiB
+// O_DIRECT|O_DSYNC writes through the native library, with nothing else going on.
+//
+//   node raw-direct.mjs <dir> <bytes>
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadNative } from '../packages/core/dist/native-library.js'
+
+const [dir, bytesArg] = process.argv.slice(2)
+const total = Number(bytesArg)
+const native = loadNative()
+if (!native.ok) {
+  console.log(JSON.stringify({ scenario: 'raw-direct', error: native.reason }))
+  process.exit(0)
+}
+const { lib } = native
+const CHUNK = 8 * 1024 * 1024
+const path = join(dir, 'raw-direct.bin')
+rmSync(path, { force: true })
+const addr = lib.allocAligned(4096, CHUNK)
+new Uint8Array(lib.view(addr, CHUNK)).fill(0x61)
+const fd = lib.open(path, 1 | 2 | 4, 0o600)
+if (fd < 0) throw new Error(`open ${path}: ${fd}`)
+const iov = new BigUint64Array([BigInt(addr), BigInt(CHUNK)])
+const start = performance.now()
+let offset = 0
+while (offset < total) {
+  const r = lib.writeBlocks(fd, iov, 1, offset)
+  if (r < 0) throw new Error(`write: ${r}`)
+  offset += r
+}
+const ms = performance.now() - start
+lib.close(fd)
+lib.free(addr)
+rmSync(path, { force: true })
+console.log(JSON.stringify({ scenario: 'raw-direct', bytes: offset, ms }))
