@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { closeSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { ConfigError, type LoggerConfig, resolveConfig } from './config.js'
 import {
@@ -218,6 +219,9 @@ export class Logger extends EventEmitter {
     if (this.released) return
     this.released = true
     this.removeExitHook()
+    // A fallback to buffered I/O after the first write opened a descriptor of its own.
+    const fd = Atomics.load(this.ctl.i32, FILE_FD)
+    if (!this.file.fds.includes(fd)) closeSync(fd)
     releaseLogFile(this.file, this.lib)
     // Freed only when no writer can still touch the memory: every reservation has committed.
     // A writer thread that died mid-copy leaves its reservation open: leak rather than risk a
