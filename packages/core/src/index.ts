@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { AttachedWriter, attach } from './attach.js'
+export { FileShrankError, type ProgressListener } from './chunked-file.js'
 export {
   type BackpressurePolicy,
   ConfigError,
@@ -15,21 +16,30 @@ export {
   type ResolvedConfig,
 } from './config.js'
 export { IoError } from './errno-name.js'
+export { type FollowOptions, followEntries } from './file-follower.js'
+export { detectFormat, detectFormatFromBytes, type LogFileFormat } from './format-detect.js'
+export type {
+  FormatProblem,
+  FormatProblemKind,
+  FramedProblemKind,
+  LinesProblemKind,
+  ProblemListener,
+} from './format-problem.js'
 export {
   alignUp,
   BLOCK_HEADER_SIZE,
   ENTRY_PREFIX_SIZE,
   MIN_BLOCK_ALIGNMENT,
 } from './framed-format.js'
-export {
-  type FormatProblem,
-  type FormatProblemKind,
-  type ReadEntriesOptions,
-  readEntries,
-  type VerifyReport,
-  verify,
-} from './framed-reader.js'
+export { DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, readLines } from './lines-reader.js'
 export { FileLockedError } from './log-file.js'
 export { createLogger, Logger } from './logger.js'
 export type { LoggerHandle } from './logger-handle.js'
+export {
+  type ReadEntriesOptions,
+  readEntries,
+  type VerifyOptions,
+  type VerifyReport,
+  verify,
+} from './read-entries.js'
 export type { FlushMetrics, ShardStats, StatsSnapshot } from './stats.js'

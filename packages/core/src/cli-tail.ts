@@ -1,0 +1,94 @@
+/** `asyncdirect tail [-f] [-n N] FILE`: the last entries, then (with -f) new ones as they come. */
+
+import { parseArgs } from 'node:util'
+import { oneFile, parseOrUsage, UsageError } from './cli-args.js'
+import { type Output, reportReadError, warn } from './cli-output.js'
+import { type Progress, progressFor } from './cli-progress.js'
+import { commandHelp } from './cli-usage.js'
+import { followEntries } from './file-follower.js'
+import { readEntries } from './read-entries.js'
+
+const DEFAULT_COUNT = 10
+
+/** Runs `tail` with the arguments after the command name; resolves to the exit status. */
+export async function runTail(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseOrUsage('tail', () =>
+    parseArgs({
+      args,
+      options: {
+        follow: { type: 'boolean', short: 'f' },
+        lines: { type: 'string', short: 'n' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+    }),
+  )
+  if (values.help) {
+    await out.text(commandHelp('tail'))
+    return 0
+  }
+  const count = parseCount(values.lines)
+  const path = oneFile('tail', positionals)
+  const progress = progressFor(path, !process.stdout.isTTY)
+  try {
+    if (values.follow) await follow(path, count, out, progress)
+    else for (const entry of await lastEntries(path, count, progress.listener)) await out.entry(entry)
+  } catch (error) {
+    progress.done()
+    await out.flush()
+    reportReadError(path, error)
+    return 2
+  }
+  progress.done()
+  await out.flush()
+  return 0
+}
+
+function parseCount(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_COUNT
+  if (!/^\d+$/.test(text)) throw new UsageError(`invalid number of entries: '${text}'`, 'tail')
+  return Number(text)
+}
+
+/** The last `count` entries, kept in a ring so that memory is `count` entries whatever the file. */
+async function lastEntries(
+  path: string,
+  count: number,
+  onProgress: ((position: number, size: number) => void) | undefined,
+): Promise<Buffer[]> {
+  const ring: Buffer[] = []
+  let next = 0
+  for await (const entry of readEntries(path, { onProgress })) {
+    if (count === 0) continue
+    if (ring.length < count) ring.push(entry)
+    else ring[next] = entry
+    next = (next + 1) % count
+  }
+  return ring.length < count ? ring : [...ring.slice(next), ...ring.slice(0, next)]
+}
+
+/** Follows until SIGINT or SIGTERM; a second signal ends the process at once. */
+async function follow(path: string, count: number, out: Output, progress: Progress): Promise<void> {
+  const controller = new AbortController()
+  const stop = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
+    controller.abort()
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    for await (const entry of followEntries(path, {
+      signal: controller.signal,
+      last: count,
+      onProgress: progress.listener,
+      onCaughtUp: progress.done,
+      onNotice: (message) => warn(message),
+      onProblem: (p) => warn(`${path}:${p.offset}: ${p.kind}: ${p.message}`),
+    })) {
+      await out.entry(entry)
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}
