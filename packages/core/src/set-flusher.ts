@@ -133,13 +133,19 @@ export class SetFlusher {
    * the other set is free, so writers go on meanwhile; written in place otherwise).
    */
   flushAll(): boolean {
-    if (!this.flushPending() || !this.flushLate(false)) return false
     const { i32 } = this.cx.ctl
-    const gen = Atomics.load(i32, ACTIVE_GEN)
-    const set = gen & 1
-    if (!this.hasData(set)) return true
-    if (requestSwap(this.cx.ctl, gen) && Atomics.load(i32, ACTIVE_GEN) !== gen) return this.flushPending()
-    return this.flushSet(set, 'in-place')
+    for (;;) {
+      if (!this.flushPending() || !this.flushLate(false)) return false
+      const gen = Atomics.load(i32, ACTIVE_GEN)
+      const set = gen & 1
+      if (!this.hasData(set)) return true
+      if (requestSwap(this.cx.ctl, gen)) continue // swapped (by us or a writer): write it as PENDING
+      // The other set is not FREE. Only when it is QUARANTINED (held by a late writer, for as long
+      // as that takes) is the active set written in place. Any other state means a writer is
+      // between its swap and marking the old set PENDING: that older set must be written first.
+      if (Atomics.load(i32, SET_STATE + (set ^ 1)) === SetState.QUARANTINED) return this.flushSet(set, 'in-place')
+      Atomics.wait(i32, NAP, 0, 0.05)
+    }
   }
 
   /**
@@ -222,8 +228,10 @@ export class SetFlusher {
     const { i32 } = this.cx.ctl
     Atomics.store(i32, SET_STATE + set, SetState.FLUSHING)
     // Seal: from here no reservation in this set can succeed; `ends` is where each shard stops.
+    // CLOSED_FOR_GOOD too, until reset: a writer that swapped this set in and was descheduled
+    // before unsealing it must not unseal it under this flush (its CAS expects SEALED | header).
     for (let i = 0; i < this.numShards; i++) {
-      const old = Atomics.or(i32, shardWord(this.numShards, set, i) + RESERVED, SEALED)
+      const old = Atomics.or(i32, shardWord(this.numShards, set, i) + RESERVED, SEALED | CLOSED_FOR_GOOD)
       this.ends[i] = old & OFFSET_MASK
     }
     const allComplete = this.waitForCommits(set)

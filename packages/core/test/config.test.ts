@@ -1,0 +1,313 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConfigError, createLogger, defaultConfig, type Logger, readEntries } from '../dist/index.js'
+
+const MiB = 1024 * 1024
+
+const dirs: string[] = []
+const loggers: Logger[] = []
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
+  dirs.push(dir)
+  return dir
+}
+
+afterEach(async () => {
+  await Promise.allSettled(loggers.splice(0).map((l) => l.close()))
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+async function readAll(path: string): Promise<string[]> {
+  const out: string[] = []
+  for await (const entry of readEntries(path)) out.push(entry.toString('utf8'))
+  return out
+}
+
+/** Awaits `promise`, expects it to reject with a ConfigError, and returns that error. */
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  let caught: unknown
+  try {
+    const logger = await promise
+    loggers.push(logger as Logger)
+  } catch (err) {
+    caught = err
+  }
+  expect(caught).toBeInstanceOf(ConfigError)
+  return caught as ConfigError
+}
+
+describe('defaultConfig', () => {
+  it("has the seed's defaults", () => {
+    expect(defaultConfig('/var/log/app.log')).toEqual({
+      path: '/var/log/app.log',
+      bufferSize: 64 * MiB,
+      numShards: 8,
+      flushInterval: 10_000,
+      flushTimeout: 10,
+      useMMap: false,
+      format: 'framed',
+      backpressure: 'block',
+      directIO: true,
+      dsync: true,
+      mode: 0o640,
+      mkdir: false,
+    })
+  })
+
+  it('returns a fresh object each call', () => {
+    const a = defaultConfig('/a')
+    a.bufferSize = 1
+    expect(defaultConfig('/a').bufferSize).toBe(64 * MiB)
+  })
+
+  it('is accepted by createLogger as it is, and the file is written with the default mode', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'default.log')
+    const logger = await createLogger(defaultConfig(path))
+    loggers.push(logger)
+    expect(logger.log('with defaults')).toBe(true)
+    await logger.close()
+    expect(await readAll(path)).toEqual(['with defaults'])
+    expect(statSync(path).mode & 0o777).toBe(0o640 & ~process.umask())
+  })
+})
+
+describe('createLogger rejects a bad configuration with a ConfigError', () => {
+  interface Case {
+    name: string
+    config: (path: string) => unknown
+    field: string
+    /** What the message must say about the accepted values. */
+    range: RegExp
+  }
+
+  const cases: Case[] = [
+    { name: 'missing path', config: () => ({}), field: 'path', range: /non-empty file path/ },
+    { name: 'empty path', config: () => ({ path: '' }), field: 'path', range: /non-empty file path/ },
+    { name: 'path not a string', config: () => ({ path: 42 }), field: 'path', range: /non-empty file path/ },
+    {
+      name: 'config a number',
+      config: () => 42,
+      field: '(root)',
+      range: /an object with at least \{ path \}/,
+    },
+    {
+      name: 'config a string',
+      config: (p) => p,
+      field: '(root)',
+      range: /an object with at least \{ path \}/,
+    },
+    { name: 'config null', config: () => null, field: '(root)', range: /an object with at least \{ path \}/ },
+    {
+      name: 'numShards 0',
+      config: (p) => ({ path: p, numShards: 0 }),
+      field: 'numShards',
+      range: /1 to 256/,
+    },
+    {
+      name: 'numShards 257',
+      config: (p) => ({ path: p, numShards: 257 }),
+      field: 'numShards',
+      range: /1 to 256/,
+    },
+    {
+      name: 'numShards 1.5',
+      config: (p) => ({ path: p, numShards: 1.5 }),
+      field: 'numShards',
+      range: /1 to 256/,
+    },
+    {
+      name: 'bufferSize not a multiple of numShards * 4096',
+      config: (p) => ({ path: p, numShards: 2, bufferSize: 3 * 4096 }),
+      field: 'bufferSize',
+      range: /multiple of 8192/,
+    },
+    {
+      name: 'bufferSize not a multiple of 4096 with one shard',
+      config: (p) => ({ path: p, numShards: 1, bufferSize: 4096 + 512 }),
+      field: 'bufferSize',
+      range: /multiple of 4096/,
+    },
+    {
+      name: 'bufferSize too small',
+      config: (p) => ({ path: p, numShards: 8, bufferSize: 4096 }),
+      field: 'bufferSize',
+      range: /32768 to/,
+    },
+    {
+      name: 'bufferSize too large',
+      config: (p) => ({ path: p, numShards: 1, bufferSize: 1024 * MiB }),
+      field: 'bufferSize',
+      range: /to 536870912/,
+    },
+    {
+      name: 'bufferSize not a number',
+      config: (p) => ({ path: p, bufferSize: '64MB' }),
+      field: 'bufferSize',
+      range: /integer from \d+ to \d+/,
+    },
+    {
+      name: 'flushInterval 0',
+      config: (p) => ({ path: p, flushInterval: 0 }),
+      field: 'flushInterval',
+      range: /1 to 3600000 milliseconds/,
+    },
+    {
+      name: 'flushInterval -1',
+      config: (p) => ({ path: p, flushInterval: -1 }),
+      field: 'flushInterval',
+      range: /1 to 3600000 milliseconds/,
+    },
+    {
+      name: "flushInterval 'x'",
+      config: (p) => ({ path: p, flushInterval: 'x' }),
+      field: 'flushInterval',
+      range: /1 to 3600000 milliseconds/,
+    },
+    {
+      name: 'flushTimeout -1',
+      config: (p) => ({ path: p, flushTimeout: -1 }),
+      field: 'flushTimeout',
+      range: /0 to 60000 milliseconds/,
+    },
+    {
+      name: "format 'xml'",
+      config: (p) => ({ path: p, format: 'xml' }),
+      field: 'format',
+      range: /'framed'/,
+    },
+    {
+      name: "backpressure 'wait'",
+      config: (p) => ({ path: p, backpressure: 'wait' }),
+      field: 'backpressure',
+      range: /'block', 'drop'/,
+    },
+    {
+      name: "directIO 'yes'",
+      config: (p) => ({ path: p, directIO: 'yes' }),
+      field: 'directIO',
+      range: /true or false/,
+    },
+    {
+      name: 'useMMap 1',
+      config: (p) => ({ path: p, useMMap: 1 }),
+      field: 'useMMap',
+      range: /true or false/,
+    },
+    {
+      name: 'mode 0o10000',
+      config: (p) => ({ path: p, mode: 0o10000 }),
+      field: 'mode',
+      range: /0 to 4095/,
+    },
+    {
+      name: 'unknown key bufSize',
+      config: (p) => ({ path: p, bufSize: 1024 }),
+      field: 'bufSize',
+      range: /unknown option.*bufferSize/,
+    },
+  ]
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const dir = tempDir()
+      const path = join(dir, 'bad.log')
+      const err = await configError(createLogger(c.config(path) as Parameters<typeof createLogger>[0]))
+      expect(err).toBeInstanceOf(TypeError)
+      expect(err.name).toBe('ConfigError')
+      expect(err.code).toBe('ASYNCDIRECT_INVALID_CONFIG')
+      expect(err.field).toBe(c.field)
+      expect(err.message).toContain(c.field)
+      expect(err.message).toMatch(c.range)
+      // Rejected before anything touched the disk.
+      expect(readdirSync(dir)).toEqual([])
+    })
+  }
+
+  it('the message says what was given', async () => {
+    const dir = tempDir()
+    const err = await configError(createLogger({ path: join(dir, 'x.log'), numShards: 300 }))
+    expect(err.message).toMatch(/got 300/)
+  })
+
+  it('undefined optional fields take their defaults', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'undef.log')
+    const logger = await createLogger({ path, bufferSize: undefined, numShards: undefined })
+    loggers.push(logger)
+    expect(logger.getShardStats()).toHaveLength(8)
+    expect(logger.getShardStats()[0]!.capacity).toBe((64 * MiB) / 8)
+    logger.log('ok')
+    await logger.close()
+    expect(await readAll(path)).toEqual(['ok'])
+  })
+
+  it('the smallest and largest accepted shard counts work', async () => {
+    const dir = tempDir()
+    for (const numShards of [1, 256]) {
+      const path = join(dir, `shards-${numShards}.log`)
+      const logger = await createLogger({ path, numShards, bufferSize: numShards * 4096 })
+      loggers.push(logger)
+      expect(logger.getShardStats()).toHaveLength(numShards)
+      expect(logger.getShardStats().every((s) => s.capacity === 4096)).toBe(true)
+      logger.log(`shards=${numShards}`)
+      await logger.close()
+      expect(await readAll(path)).toEqual([`shards=${numShards}`])
+    }
+  })
+})
+
+describe('the log file directory', () => {
+  it('a missing directory fails with an error naming it and suggesting mkdir', async () => {
+    const dir = tempDir()
+    const missing = join(dir, 'no', 'such')
+    let caught: unknown
+    try {
+      loggers.push(await createLogger({ path: join(missing, 'app.log') }))
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toBeInstanceOf(Error)
+    expect(caught).not.toBeInstanceOf(ConfigError)
+    const err = caught as Error & { code?: string }
+    expect(err.code).toBe('ENOENT')
+    expect(err.message).toContain(missing)
+    expect(err.message).toMatch(/mkdir: true/)
+    expect(existsSync(join(dir, 'no'))).toBe(false)
+  })
+
+  it('with mkdir: true the directory is created and the file written', async () => {
+    const dir = tempDir()
+    const nested = join(dir, 'a', 'b', 'c')
+    const path = join(nested, 'app.log')
+    const logger = await createLogger({ path, mkdir: true })
+    loggers.push(logger)
+    expect(statSync(nested).isDirectory()).toBe(true)
+    expect(statSync(nested).mode & 0o777).toBe(0o750 & ~process.umask())
+    expect(logger.log('in a new directory')).toBe(true)
+    await logger.close()
+    expect(await readAll(path)).toEqual(['in a new directory'])
+  })
+
+  it('mkdir: true on an existing directory is fine', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'app.log')
+    const logger = await createLogger({ path, mkdir: true })
+    loggers.push(logger)
+    logger.log('existing dir')
+    await logger.close()
+    expect(await readAll(path)).toEqual(['existing dir'])
+  })
+
+  it('mode sets the permission bits of a new file', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'private.log')
+    const logger = await createLogger({ path, mode: 0o600 })
+    loggers.push(logger)
+    await logger.close()
+    expect(statSync(path).mode & 0o777).toBe(0o600 & ~process.umask())
+  })
+})
