@@ -95,7 +95,8 @@ function walkBlocks(
 function zeroRange(fd: number, from: number, to: number): void {
   if (to <= from) return
   const zeros = Buffer.alloc(Math.min(to - from, WINDOW))
-  for (let at = from; at < to; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, to - at), at)
+  for (let at = from; at < to; at += zeros.length)
+    writeSync(fd, zeros, 0, Math.min(zeros.length, to - at), at)
   fdatasyncSync(fd)
 }
 

@@ -143,7 +143,8 @@ export class SetFlusher {
       // The other set is not FREE. Only when it is QUARANTINED (held by a late writer, for as long
       // as that takes) is the active set written in place. Any other state means a writer is
       // between its swap and marking the old set PENDING: that older set must be written first.
-      if (Atomics.load(i32, SET_STATE + (set ^ 1)) === SetState.QUARANTINED) return this.flushSet(set, 'in-place')
+      if (Atomics.load(i32, SET_STATE + (set ^ 1)) === SetState.QUARANTINED)
+        return this.flushSet(set, 'in-place')
       Atomics.wait(i32, NAP, 0, 0.05)
     }
   }
