@@ -1,7 +1,7 @@
 // One benchmark scenario in a fresh process (so no scenario inherits another's heap or JIT state).
 // Prints one JSON line with its figures.
 //
-//   node core-scenario.mjs <scenario> <dir> <lines>
+//   node core-scenario.mjs <api>-<main|workers>[-<framed|lines>] <dir> <lines>
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
@@ -19,8 +19,8 @@ new PerformanceObserver((list) => {
   gcEvents += list.getEntries().length
 }).observe({ entryTypes: ['gc'] })
 
-async function inProcess(api) {
-  const logger = await createLogger({ path })
+async function inProcess(api, format) {
+  const logger = await createLogger({ path, format })
   const bytes = line()
   const text = lineString()
   gcEvents = 0
@@ -34,8 +34,8 @@ async function inProcess(api) {
   return { ms: end - start, callMs: callsDone - start, gcDuringCalls, stats: logger.getStatsSnapshot() }
 }
 
-async function workers(api, count) {
-  const logger = await createLogger({ path })
+async function workers(api, count, format) {
+  const logger = await createLogger({ path, format })
   const per = Math.floor(lines / count)
   const started = []
   const threads = Array.from({ length: count }, () => {
@@ -55,7 +55,7 @@ async function workers(api, count) {
   return { ms: end - start, stats: logger.getStatsSnapshot() }
 }
 
-const [api, where] = scenario.split('-')
-const result = where === 'main' ? await inProcess(api) : await workers(api, 4)
+const [api, where, format = 'framed'] = scenario.split('-')
+const result = where === 'main' ? await inProcess(api, format) : await workers(api, 4, format)
 rmSync(path, { force: true })
 console.log(JSON.stringify({ scenario, lines, lineBytes: LINE_BYTES, ...result }))

@@ -1,6 +1,7 @@
 // pnpm bench:core — the engine's throughput, end to end (first call until close() resolves),
-// for logBytes and log with 171-byte lines, on the main thread and from 4 worker threads; GC
-// events during the calls; and the disk's own ceiling for the same bytes (raw O_DIRECT loop).
+// for logBytes and log with 171-byte lines, on the main thread and from 4 worker threads, in
+// both file formats (framed, lines); GC events during the calls; and the disk's own ceiling for
+// the same bytes (raw O_DIRECT loop). Ratios: against the raw loop, and lines against framed.
 //
 // Each scenario runs in a fresh process, several rounds, alternating, and reports the median.
 // A benchmark, not a test: the figures depend on the machine and what else it is doing.
@@ -32,7 +33,9 @@ function run(script, args) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const scenarios = ['logBytes-main', 'log-main', 'logBytes-workers', 'log-workers']
+const scenarios = ['main', 'workers'].flatMap((where) =>
+  ['framed', 'lines'].flatMap((format) => ['logBytes', 'log'].map((api) => `${api}-${where}-${format}`)),
+)
 const results = Object.fromEntries([...scenarios, 'raw-direct'].map((s) => [s, []]))
 for (let r = 0; r < rounds; r++) {
   for (const s of scenarios) results[s].push(run('core-scenario.mjs', [s, dir, String(lines)]))
@@ -42,6 +45,7 @@ rmSync(dir, { recursive: true, force: true })
 
 const payloadMB = (lines * LINE) / 1e6
 const raw = median(results['raw-direct'].map((x) => x.ms))
+const msOf = (s) => median(results[s].map((x) => x.ms))
 const rows = scenarios.map((s) => {
   const ms = median(results[s].map((x) => x.ms))
   const gc = results[s].map((x) => x.gcDuringCalls).filter((x) => x !== undefined)
@@ -52,6 +56,9 @@ const rows = scenarios.map((s) => {
     'MB/s': (payloadMB / (ms / 1000)).toFixed(0),
     'ms (median)': ms.toFixed(0),
     'vs raw disk': `${((raw / ms) * 100).toFixed(0)}%`,
+    'lines vs framed': s.endsWith('-lines')
+      ? `${((msOf(s.replace('-lines', '-framed')) / ms) * 100).toFixed(0)}%`
+      : '',
     'GC events': gc.length ? gc.join('/') : '-',
     dropped: st.droppedLogs,
     directIO: st.directIO,
@@ -63,6 +70,7 @@ rows.push({
   'MB/s': (payloadMB / (raw / 1000)).toFixed(0),
   'ms (median)': raw.toFixed(0),
   'vs raw disk': '100%',
+  'lines vs framed': '',
   'GC events': '-',
   dropped: 0,
   directIO: true,

@@ -1,5 +1,8 @@
-/** The file formats a logger can write. */
-export type LogFormat = 'framed'
+/**
+ * The file formats a logger can write: `'framed'` (the seed's length-prefixed blocks) or
+ * `'lines'` (NDJSON: each entry as logged plus a newline when it lacks one).
+ */
+export type LogFormat = 'framed' | 'lines'
 
 /** What a writer does when both buffer sets are full: wait for the flusher, or drop and count. */
 export type BackpressurePolicy = 'block' | 'drop'
@@ -21,7 +24,7 @@ export interface LoggerConfig {
   flushTimeout?: number
   /** One anonymous mmap region cut into shards instead of separate aligned allocations. Default false. */
   useMMap?: boolean
-  /** On-disk format. Default `'framed'`. */
+  /** On-disk format: `'framed'` (default) or `'lines'` (NDJSON). */
   format?: LogFormat
   /** What happens when both sets are full. Default `'block'` (lose nothing). */
   backpressure?: BackpressurePolicy
@@ -147,7 +150,7 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   checkInteger('flushInterval', merged.flushInterval, 1, 3_600_000, ' milliseconds')
   checkInteger('flushTimeout', merged.flushTimeout, 0, 60_000, ' milliseconds')
   checkBoolean('useMMap', merged.useMMap)
-  checkChoice('format', merged.format, ['framed'] as const)
+  checkChoice('format', merged.format, ['framed', 'lines'] as const)
   checkChoice('backpressure', merged.backpressure, ['block', 'drop'] as const)
   checkBoolean('directIO', merged.directIO)
   checkBoolean('dsync', merged.dsync)

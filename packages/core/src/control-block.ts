@@ -47,6 +47,10 @@ export const FLUSH_FAILED = 21
 export const LAST_ERRNO = 22
 /** Never written: waiting on it for its value 0 is a short sleep. */
 export const NAP = 23
+/** A descriptor of the file without O_DIRECT (the lines format's partial tail; after a fallback). */
+export const BUFFERED_FD = 25
+/** Lines format: bytes of the partial last block, kept at the start of the staging buffer. */
+export const TAIL_LEN = 26
 /** Set by a writer that found both sets busy: the flusher must make room (in place if need be). */
 export const NEED_ROOM = 24
 /** 1 while the file is written with O_DIRECT; 0 after a fallback to buffered I/O. */

@@ -25,7 +25,8 @@ export interface FramedTail {
  * An implausible header stops the walk: readers resynchronise at the next plausible header after
  * damage, and the blocks we append are plausible.
  */
-export function prepareFramedTail(path: string, size: number, alignment: number): FramedTail {
+export function prepareFramedTail(path: string, fileSize: number, alignment: number): FramedTail {
+  let size = fileSize
   let fd: number
   try {
     fd = openSync(path, 'r+')
@@ -34,7 +35,13 @@ export function prepareFramedTail(path: string, size: number, alignment: number)
     return { appendOffset: alignUp(size, alignment), repaired: null }
   }
   try {
-    const last = lastBlock(fd, size)
+    const { last, partialHeaderAt } = walkBlocks(fd, size)
+    if (partialHeaderAt >= 0) {
+      // A crash cut the file inside a block header: a reader would take the stray bytes for a
+      // header. Zero them; they held no entry.
+      zeroRange(fd, partialHeaderAt, size)
+      size = partialHeaderAt
+    }
     if (!last || last.offset + last.capacity <= size) {
       return {
         appendOffset: alignUp(Math.max(size, last ? last.offset + last.capacity : 0), alignment),
@@ -48,14 +55,25 @@ export function prepareFramedTail(path: string, size: number, alignment: number)
   }
 }
 
-/** The last plausible block of the header chain, or null if there is none. */
-function lastBlock(fd: number, size: number): { offset: number; capacity: number; valid: number } | null {
+/**
+ * The last plausible block of the header chain (null if none), and where a header cut short by
+ * the end of the file begins (-1 if none).
+ */
+function walkBlocks(
+  fd: number,
+  size: number,
+): { last: { offset: number; capacity: number; valid: number } | null; partialHeaderAt: number } {
   const window = Buffer.allocUnsafe(WINDOW)
   let windowStart = 0
   let windowLength = 0
   let last: { offset: number; capacity: number; valid: number } | null = null
   let pos = 0
-  while (pos + BLOCK_HEADER_SIZE <= size) {
+  let partialHeaderAt = -1
+  while (pos < size) {
+    if (pos + BLOCK_HEADER_SIZE > size) {
+      partialHeaderAt = pos
+      break
+    }
     if (pos < windowStart || pos + BLOCK_HEADER_SIZE > windowStart + windowLength) {
       windowLength = readSync(fd, window, 0, Math.min(WINDOW, size - pos), pos)
       windowStart = pos
@@ -71,7 +89,15 @@ function lastBlock(fd: number, size: number): { offset: number; capacity: number
     last = { offset: pos, capacity, valid }
     pos += capacity
   }
-  return last
+  return { last, partialHeaderAt }
+}
+
+function zeroRange(fd: number, from: number, to: number): void {
+  if (to <= from) return
+  const zeros = Buffer.alloc(Math.min(to - from, WINDOW))
+  for (let at = from; at < to; at += zeros.length)
+    writeSync(fd, zeros, 0, Math.min(zeros.length, to - at), at)
+  fdatasyncSync(fd)
 }
 
 function repairTornBlock(
@@ -98,11 +124,9 @@ function repairTornBlock(
   header.set(capacityBytes, 0)
   header.writeUInt32LE(pos - body, 4)
   writeSync(fd, header, 0, BLOCK_HEADER_SIZE, offset)
+  // Durable (zeroRange syncs) before any new block lands after the claimed end, or a second
+  // crash could undo the repair.
+  zeroRange(fd, pos, size)
   const dropped = size - pos
-  const zeros = Buffer.alloc(Math.min(dropped, WINDOW))
-  for (let at = pos; at < size; at += zeros.length)
-    writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at)
-  // Durable before any new block lands after the claimed end, or a second crash could undo it.
-  fdatasyncSync(fd)
   return { offset, keptEntries: kept, droppedBytes: dropped }
 }

@@ -8,6 +8,7 @@ import {
   UNFINISHED_SLOTS,
   WALKED,
 } from './control-block.js'
+import type { Piece } from './file-output.js'
 import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE } from './framed-format.js'
 
 /** Bit 31 of a record's length word: set while its writer is still copying (entry-writer.ts). */
@@ -17,13 +18,8 @@ const IN_PROGRESS = 0x80000000
  * What to write of one shard whose writers had not all committed when its set was flushed,
  * and the walk state to keep once that write has succeeded.
  */
-export interface LatePlan {
-  readonly set: number
-  readonly shard: number
-  /** [start, end) ranges of finished records, in the order they are written. */
-  readonly runs: number[]
-  /** Bytes in the runs. */
-  readonly bytes: number
+export interface LatePlan extends Piece {
+  readonly whole: false
   readonly entries: number
   /** Records given up on (their writer never finished in time). */
   readonly abandoned: number
@@ -114,7 +110,7 @@ export function planLateRecords(
     }
     pos = next
   }
-  return { set, shard, runs, bytes, entries, abandoned, walked: pos, unfinished }
+  return { set, shard, whole: false, runs, bytes, entries, abandoned, walked: pos, unfinished }
 }
 
 /** Records the walk state of a plan whose runs have been written. */

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from './config.js'
 import { IoError } from './errno-name.js'
 import { MIN_BLOCK_ALIGNMENT } from './framed-format.js'
 import { type FramedTail, prepareFramedTail } from './framed-tail.js'
+import { prepareLinesTail } from './lines-tail.js'
 import { type NativeLibrary, OPEN_CREATE, OPEN_DIRECT, OPEN_DSYNC } from './native-library.js'
 
 /** An open, locked log file and how it will be written. */
@@ -20,10 +21,19 @@ export interface OpenLogFile {
   readonly alignment: number
   /** Memory alignment O_DIRECT needs for buffers. */
   readonly memAlignment: number
-  /** Where the next block goes: the end of the file (or of a torn last block), aligned. */
+  /**
+   * Framed: where the next block goes (the end of the file, or of a torn last block, aligned).
+   * Lines: the start of the partial last block, which the next flush rewrites.
+   */
   readonly appendOffset: number
-  /** Set when the previous writer crashed mid-block and that block was repaired. */
+  /** Lines: the bytes of the partial last block (a newline added if the file lacked one). */
+  readonly linesTail: Buffer | null
+  /** Framed: set when the previous writer crashed mid-block and that block was repaired. */
   readonly repairedTail: FramedTail['repaired']
+  /** Lines: the file did not end with a newline; one was added. */
+  readonly terminatedTail: boolean
+  /** A descriptor without O_DIRECT (lines format's partial block), -1 when none was needed. */
+  readonly bufferedFd: number
   /** Why O_DIRECT is not used, when it was asked for and is not. */
   readonly fallbackReason: string | null
 }
@@ -123,9 +133,13 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): O
     writeFd = openSync(path, constants.O_WRONLY | (config.dsync ? constants.O_DSYNC : 0))
     fds.push(writeFd)
   }
+  let bufferedFd = direct ? -1 : writeFd
+  if (direct && config.format === 'lines') {
+    bufferedFd = openSync(path, constants.O_WRONLY | (config.dsync ? constants.O_DSYNC : 0))
+    fds.push(bufferedFd)
+  }
   const size = lib.fileSize(fd)
   if (size < 0) throw IoError.fromErrno(size, 'statx', path)
-  const tail = prepareFramedTail(path, size, alignment)
   return {
     path,
     fd: writeFd,
@@ -133,10 +147,30 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): O
     direct,
     alignment,
     memAlignment,
-    appendOffset: tail.appendOffset,
-    repairedTail: tail.repaired,
+    bufferedFd,
+    ...prepareTail(config, path, size, alignment),
     fallbackReason: config.directIO ? fallbackReason : null,
   }
+}
+
+/** Where the file ends, per format (framed-tail.ts, lines-tail.ts). */
+function prepareTail(
+  config: ResolvedConfig,
+  path: string,
+  size: number,
+  alignment: number,
+): Pick<OpenLogFile, 'appendOffset' | 'linesTail' | 'repairedTail' | 'terminatedTail'> {
+  if (config.format === 'lines') {
+    const t = prepareLinesTail(path, size, alignment)
+    return {
+      appendOffset: t.blockOffset,
+      linesTail: t.tail,
+      repairedTail: null,
+      terminatedTail: t.terminated,
+    }
+  }
+  const t = prepareFramedTail(path, size, alignment)
+  return { appendOffset: t.appendOffset, linesTail: null, repairedTail: t.repaired, terminatedTail: false }
 }
 
 function openError(result: number, path: string): IoError {
@@ -186,7 +220,6 @@ function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
     throw missingDirectory(err, path)
   }
   const alignment = 4096
-  const tail = prepareFramedTail(path, fstatSync(fd).size, alignment)
   return {
     path,
     fd,
@@ -194,8 +227,8 @@ function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
     direct: false,
     alignment,
     memAlignment: alignment,
-    appendOffset: tail.appendOffset,
-    repairedTail: tail.repaired,
+    bufferedFd: fd,
+    ...prepareTail(config, path, fstatSync(fd).size, alignment),
     fallbackReason: null,
   }
 }

@@ -1,9 +1,10 @@
-import type { BackpressurePolicy } from './config.js'
+import type { Block } from './block-io.js'
+import type { BackpressurePolicy, LogFormat } from './config.js'
 import { type ControlBlock, viewControlBlock } from './control-block.js'
 import type { WriterContext } from './entry-writer.js'
 import { loadNativeFrom, type NativeLibrary } from './native-library.js'
 import { type FlushContext, type FlushReport, SetFlusher } from './set-flusher.js'
-import { type ShardMemoryDescriptor, viewShards } from './shard-memory.js'
+import { type ShardMemoryDescriptor, viewShards, viewStaging } from './shard-memory.js'
 
 /**
  * Everything another thread needs to write into a logger: plain, structured-cloneable data
@@ -20,6 +21,7 @@ export interface LoggerHandle {
   readonly backpressure: BackpressurePolicy
   /** Whether a descriptor opened after a fallback to buffered I/O gets O_DSYNC. */
   readonly dsync: boolean
+  readonly format: LogFormat
 }
 
 /** True when `value` looks like a {@link LoggerHandle}. */
@@ -40,6 +42,8 @@ export interface ThreadView {
   readonly ctl: ControlBlock
   readonly lib: NativeLibrary | null
   readonly views: Buffer[]
+  /** The lines format's staging buffer, null for framed. */
+  readonly staging: Block | null
   /** This thread's set flusher (created on first use). */
   flusher(): SetFlusher
   /** A context for an entry writer in this thread. */
@@ -57,11 +61,13 @@ export function openThreadView(handle: LoggerHandle, report: (r: FlushReport) =>
   }
   const ctl = viewControlBlock(handle.control, memory.numShards)
   const views = viewShards(lib, memory)
+  const staging = viewStaging(lib, memory)
   let flusher: SetFlusher | undefined
   const view: ThreadView = {
     ctl,
     lib,
     views,
+    staging,
     flusher() {
       if (!flusher) {
         const cx: FlushContext = {
@@ -73,6 +79,8 @@ export function openThreadView(handle: LoggerHandle, report: (r: FlushReport) =>
           shardSize: memory.shardSize,
           flushTimeout: handle.flushTimeout,
           dsync: handle.dsync,
+          format: handle.format,
+          staging,
           report,
         }
         flusher = new SetFlusher(cx)

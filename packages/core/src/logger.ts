@@ -5,6 +5,7 @@ import { ConfigError, type LoggerConfig, resolveConfig } from './config.js'
 import {
   ACTIVE_GEN,
   ALIGNMENT,
+  BUFFERED_FD,
   CLOSED,
   COMMITTED,
   type ControlBlock,
@@ -28,6 +29,7 @@ import {
   SetState,
   STOP,
   shardWord,
+  TAIL_LEN,
   unlockIo,
   wakeFlusher,
 } from './control-block.js'
@@ -220,8 +222,10 @@ export class Logger extends EventEmitter {
     this.released = true
     this.removeExitHook()
     // A fallback to buffered I/O after the first write opened a descriptor of its own.
-    const fd = Atomics.load(this.ctl.i32, FILE_FD)
-    if (!this.file.fds.includes(fd)) closeSync(fd)
+    for (const word of [FILE_FD, BUFFERED_FD]) {
+      const fd = Atomics.load(this.ctl.i32, word)
+      if (fd >= 0 && !this.file.fds.includes(fd)) closeSync(fd)
+    }
     releaseLogFile(this.file, this.lib)
     // Freed only when no writer can still touch the memory: every reservation has committed.
     // A writer thread that died mid-copy leaves its reservation open: leak rather than risk a
@@ -275,7 +279,9 @@ export async function createLogger(config: LoggerConfig): Promise<Logger> {
         `${file.path} needs ${file.alignment}-byte alignment; each of the ${cfg.numShards} shard(s) must be a multiple of it`,
       )
     }
-    memory = allocateShards(lib, shardSize, cfg.numShards, file.memAlignment, cfg.useMMap)
+    // Lines: a whole set's entries (at most bufferSize) after the partial block's bytes.
+    const stagingSize = cfg.format === 'lines' ? cfg.bufferSize + 2 * file.alignment : 0
+    memory = allocateShards(lib, shardSize, cfg.numShards, file.memAlignment, cfg.useMMap, stagingSize)
     const ctl = createControlBlock(cfg.numShards)
     initControlBlock(ctl, file)
     const handle: LoggerHandle = {
@@ -288,6 +294,7 @@ export async function createLogger(config: LoggerConfig): Promise<Logger> {
       flushInterval: cfg.flushInterval,
       backpressure: cfg.backpressure,
       dsync: cfg.dsync,
+      format: cfg.format,
     }
     if (file.fallbackReason) warnOnce('fallback', `asyncdirect: using buffered I/O: ${file.fallbackReason}`)
     const torn = file.repairedTail
@@ -300,6 +307,18 @@ export async function createLogger(config: LoggerConfig): Promise<Logger> {
     }
     let logger: Logger | undefined
     const thread = openThreadView(handle, (r) => (logger ? deliverReport(logger, r) : undefined))
+    if (file.linesTail) {
+      thread.staging?.view.set(file.linesTail, 0)
+      Atomics.store(ctl.i32, TAIL_LEN, file.linesTail.length)
+    }
+    if (file.terminatedTail) {
+      process.emitWarning(
+        `asyncdirect: ${file.path} did not end with a newline; added one before the new entries`,
+        {
+          code: 'ASYNCDIRECT_UNTERMINATED_LINE',
+        },
+      )
+    }
     const { worker, exited } = await startFlusher(handle)
     logger = new Logger(file, lib, memory, thread, worker, exited, handle)
     return logger
@@ -323,6 +342,7 @@ function initControlBlock(ctl: ControlBlock, file: OpenLogFile): void {
   i32[DIRECT_IO] = file.direct ? 1 : 0
   i32[ALIGNMENT] = file.alignment
   i32[FILE_FD] = file.fd
+  i32[BUFFERED_FD] = file.bufferedFd
   f64[F_FILE_OFFSET] = file.appendOffset
   i32[FLUSHER_STATE] = FlusherState.STARTING
 }

@@ -1,21 +1,15 @@
-import { constants, openSync } from 'node:fs'
-import { type Block, BlockIo } from './block-io.js'
+import type { Block } from './block-io.js'
+import type { LogFormat } from './config.js'
 import {
   ACTIVE_GEN,
-  ALIGNMENT,
   CLOSED_FOR_GOOD,
   COMMITTED,
   COUNT,
   type ControlBlock,
-  DIRECT_IO,
   DROPPED,
   F_ABANDONED,
-  F_BYTES_WRITTEN,
   F_DROPPED_TOTAL,
   F_ENTRIES_WRITTEN,
-  F_FILE_OFFSET,
-  F_FLUSH_BYTES_LAST,
-  F_FLUSH_ERRORS,
   F_FLUSH_MS_LAST,
   F_FLUSH_MS_MAX,
   F_FLUSH_MS_TOTAL,
@@ -25,9 +19,7 @@ import {
   F_QUARANTINED_AT,
   F_SET_SWAPS,
   F_SHARD_WRITES,
-  FILE_FD,
   FINAL,
-  LAST_ERRNO,
   NAP,
   OFFSET_MASK,
   RESERVED,
@@ -39,8 +31,10 @@ import {
   SWAPS,
   shardWord,
 } from './control-block.js'
-import { errnoNumber, IoError } from './errno-name.js'
-import { alignUp, BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, writeBlockHeader } from './framed-format.js'
+import type { IoError } from './errno-name.js'
+import type { FileOutput, Piece } from './file-output.js'
+import { alignUp, BLOCK_HEADER_SIZE } from './framed-format.js'
+import { FramedOutput } from './framed-output.js'
 import {
   applyLatePlan,
   type LatePlan,
@@ -49,7 +43,9 @@ import {
   planLateRecords,
   resetLateWalk,
 } from './late-records.js'
+import { LinesOutput } from './lines-output.js'
 import type { NativeLibrary } from './native-library.js'
+import { OutputIo } from './output-io.js'
 import { requestSwap } from './set-swap.js'
 
 /** What a flush tells the thread that owns the logger. */
@@ -70,6 +66,9 @@ export interface FlushContext {
   shardSize: number
   flushTimeout: number
   dsync: boolean
+  format: LogFormat
+  /** The lines format's staging buffer (shared by every thread); null for framed. */
+  staging: Block | null
   report(report: FlushReport): void
 }
 
@@ -82,11 +81,9 @@ export function abandonAfter(flushTimeout: number): number {
   return Math.max(1000, 100 * flushTimeout)
 }
 
-/** The blocks of one write and what to record once it has succeeded. */
+/** The pieces of one write, and what to record once it has succeeded. */
 interface Batch {
-  blocks: Block[]
-  /** Blocks in memory of their own (freed after the write). */
-  bounces: Block[]
+  pieces: Piece[]
   plans: LatePlan[]
   entries: number
 }
@@ -103,13 +100,15 @@ interface Batch {
  * it) and the rest follows, ahead of the next set, as the late records finish (late-records.ts).
  */
 export class SetFlusher {
-  private readonly io: BlockIo
+  private readonly io: OutputIo
+  private readonly output: FileOutput
   private readonly ends: Int32Array
   private readonly complete: Uint8Array
   private readonly numShards: number
 
   constructor(private readonly cx: FlushContext) {
-    this.io = new BlockIo(cx.lib, cx.path)
+    this.io = new OutputIo(cx)
+    this.output = cx.format === 'lines' ? new LinesOutput(cx, this.io) : new FramedOutput(cx, this.io)
     this.numShards = cx.ctl.numShards
     this.ends = new Int32Array(this.numShards)
     this.complete = new Uint8Array(this.numShards)
@@ -134,13 +133,20 @@ export class SetFlusher {
    * the other set is free, so writers go on meanwhile; written in place otherwise).
    */
   flushAll(): boolean {
-    if (!this.flushPending() || !this.flushLate(false)) return false
     const { i32 } = this.cx.ctl
-    const gen = Atomics.load(i32, ACTIVE_GEN)
-    const set = gen & 1
-    if (!this.hasData(set)) return true
-    if (requestSwap(this.cx.ctl, gen) && Atomics.load(i32, ACTIVE_GEN) !== gen) return this.flushPending()
-    return this.flushSet(set, 'in-place')
+    for (;;) {
+      if (!this.flushPending() || !this.flushLate(false)) return false
+      const gen = Atomics.load(i32, ACTIVE_GEN)
+      const set = gen & 1
+      if (!this.hasData(set)) return true
+      if (requestSwap(this.cx.ctl, gen)) continue // swapped (by us or a writer): write it as PENDING
+      // The other set is not FREE. Only when it is QUARANTINED (held by a late writer, for as long
+      // as that takes) is the active set written in place. Any other state means a writer is
+      // between its swap and marking the old set PENDING: that older set must be written first.
+      if (Atomics.load(i32, SET_STATE + (set ^ 1)) === SetState.QUARANTINED)
+        return this.flushSet(set, 'in-place')
+      Atomics.wait(i32, NAP, 0, 0.05)
+    }
   }
 
   /**
@@ -170,9 +176,9 @@ export class SetFlusher {
   }
 
   /**
-   * Writes the late records of quarantined sets that have finished (or, with `abandon` or once
-   * a set has been quarantined for {@link abandonAfter}, gives up on the rest), and frees a set
-   * once nothing of it is left.
+   * Writes the late records of quarantined sets that have finished (giving up on the rest when
+   * `final`, or once a set has been quarantined for {@link abandonAfter}), and frees a set once
+   * nothing of it is left.
    */
   flushLate(final: boolean): boolean {
     const batch = newBatch()
@@ -192,24 +198,15 @@ export class SetFlusher {
   }
 
   /**
-   * Writes one entry too large for a shard as a block of its own, after everything logged
-   * before it (so the calling thread's order holds).
+   * Writes one entry too large for a shard on its own, after everything logged before it (so
+   * the calling thread's order holds).
    */
   writeOversize(bytes: Uint8Array): boolean {
     if (!this.flushAll()) return false
-    const size = alignUp(BLOCK_HEADER_SIZE + ENTRY_PREFIX_SIZE + bytes.length, this.alignment())
-    const block = this.allocBlock(size)
-    try {
-      writeBlockHeader(block.view, 0, size, ENTRY_PREFIX_SIZE + bytes.length)
-      new DataView(block.view.buffer, block.view.byteOffset).setUint32(BLOCK_HEADER_SIZE, bytes.length, true)
-      block.view.set(bytes, BLOCK_HEADER_SIZE + ENTRY_PREFIX_SIZE)
-      if (!this.writeAtEnd([block])) return false
-      this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += 1
-      this.cx.ctl.f64[F_OVERSIZE]! += 1
-      return true
-    } finally {
-      this.freeBlock(block)
-    }
+    if (!this.output.writeEntry(bytes)) return false
+    this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += 1
+    this.cx.ctl.f64[F_OVERSIZE]! += 1
+    return true
   }
 
   /** Folds the writers' 32-bit counters into the 64-bit totals before they can wrap. */
@@ -217,10 +214,6 @@ export class SetFlusher {
     const { i32, f64 } = this.cx.ctl
     f64[F_DROPPED_TOTAL]! += Atomics.exchange(i32, DROPPED, 0)
     f64[F_SET_SWAPS]! += Atomics.exchange(i32, SWAPS, 0)
-  }
-
-  private alignment(): number {
-    return Atomics.load(this.cx.ctl.i32, ALIGNMENT)
   }
 
   private hasSealedData(set: number): boolean {
@@ -233,32 +226,40 @@ export class SetFlusher {
   }
 
   private flushSet(set: number, mode: 'swapped' | 'in-place' | 'final'): boolean {
-    const { views, addresses } = this.cx
     const { i32 } = this.cx.ctl
     Atomics.store(i32, SET_STATE + set, SetState.FLUSHING)
     // Seal: from here no reservation in this set can succeed; `ends` is where each shard stops.
+    // CLOSED_FOR_GOOD too, until reset: a writer that swapped this set in and was descheduled
+    // before unsealing it must not unseal it under this flush (its CAS expects SEALED | header).
     for (let i = 0; i < this.numShards; i++) {
-      const old = Atomics.or(i32, shardWord(this.numShards, set, i) + RESERVED, SEALED)
+      const old = Atomics.or(i32, shardWord(this.numShards, set, i) + RESERVED, SEALED | CLOSED_FOR_GOOD)
       this.ends[i] = old & OFFSET_MASK
     }
     const allComplete = this.waitForCommits(set)
-    const batch = newBatch()
     // Late records of an older set go first: any entry of this set was logged after them.
-    this.collectLate(batch, mode === 'final')
-    const alignment = this.alignment()
+    if (!this.flushLate(mode === 'final')) {
+      Atomics.store(i32, SET_STATE + set, SetState.PENDING)
+      return false
+    }
+    const batch = newBatch()
     for (let i = 0; i < this.numShards; i++) {
       const end = this.ends[i]!
       if (end <= BLOCK_HEADER_SIZE) continue
-      const k = set * this.numShards + i
       if (this.complete[i]) {
-        const view = views[k]!
-        const capacity = alignUp(end, alignment)
-        writeBlockHeader(view, 0, capacity, end - BLOCK_HEADER_SIZE)
-        batch.blocks.push({ addr: addresses ? addresses[k]! : 0, view: view.subarray(0, capacity) })
+        batch.pieces.push({
+          set,
+          shard: i,
+          whole: true,
+          runs: [BLOCK_HEADER_SIZE, end],
+          bytes: end - BLOCK_HEADER_SIZE,
+        })
         batch.entries += Atomics.load(i32, shardWord(this.numShards, set, i) + COUNT)
       } else {
         resetLateWalk(this.cx.ctl, set, i)
-        this.addPlan(batch, planLateRecords(this.cx.ctl, set, i, views[k]!, mode === 'final'))
+        addPlan(
+          batch,
+          planLateRecords(this.cx.ctl, set, i, this.cx.views[set * this.numShards + i]!, mode === 'final'),
+        )
       }
     }
     if (!this.commit(batch, set, mode === 'final')) {
@@ -274,12 +275,9 @@ export class SetFlusher {
     if (!allComplete) {
       Atomics.store(i32, SET_STATE + set, SetState.QUARANTINED)
       this.cx.ctl.f64[F_QUARANTINED_AT + set] = Date.now()
-      // With `final`, the unfinished records were abandoned: the set is settled as far as we go.
-      if (mode === 'final') this.settleFinal(set)
-      return true
     }
     if (mode === 'final') this.settleFinal(set)
-    else this.reset(set, mode)
+    else if (allComplete) this.reset(set, mode)
     return true
   }
 
@@ -314,27 +312,9 @@ export class SetFlusher {
       const abandon = final || now - ctl.f64[F_QUARANTINED_AT + s]! > abandonAfter(this.cx.flushTimeout)
       for (let i = 0; i < this.numShards; i++) {
         if (lateShardDone(ctl, s, i)) continue
-        this.addPlan(batch, planLateRecords(ctl, s, i, views[s * this.numShards + i]!, abandon))
+        addPlan(batch, planLateRecords(ctl, s, i, views[s * this.numShards + i]!, abandon))
       }
     }
-  }
-
-  /** Copies a plan's finished records into a block of their own. */
-  private addPlan(batch: Batch, plan: LatePlan): void {
-    batch.plans.push(plan)
-    if (plan.bytes === 0) return
-    const view = this.cx.views[plan.set * this.numShards + plan.shard]!
-    const capacity = alignUp(BLOCK_HEADER_SIZE + plan.bytes, this.alignment())
-    const block = this.allocBlock(capacity)
-    writeBlockHeader(block.view, 0, capacity, plan.bytes)
-    let out = BLOCK_HEADER_SIZE
-    for (let r = 0; r < plan.runs.length; r += 2) {
-      block.view.set(view.subarray(plan.runs[r]!, plan.runs[r + 1]!), out)
-      out += plan.runs[r + 1]! - plan.runs[r]!
-    }
-    batch.blocks.push(block)
-    batch.bounces.push(block)
-    batch.entries += plan.entries
   }
 
   /**
@@ -345,14 +325,8 @@ export class SetFlusher {
     const { ctl } = this.cx
     const { f64 } = ctl
     const started = performance.now()
-    let ok = true
-    try {
-      if (batch.blocks.length > 0) ok = this.writeAtEnd(batch.blocks)
-    } finally {
-      for (const b of batch.bounces) this.freeBlock(b)
-    }
-    if (!ok) return false
-    if (set !== null || batch.blocks.length > 0) {
+    if (batch.pieces.length > 0 && !this.output.write(batch.pieces)) return false
+    if (set !== null || batch.pieces.length > 0) {
       const ms = performance.now() - started
       f64[F_FLUSHES]! += 1
       f64[F_FLUSH_MS_TOTAL]! += ms
@@ -389,24 +363,27 @@ export class SetFlusher {
   /** After the final flush: the set stays sealed for good, emptied so a retry writes nothing twice. */
   private settleFinal(set: number): void {
     const { i32 } = this.cx.ctl
+    const quarantined = Atomics.load(i32, SET_STATE + set) === SetState.QUARANTINED
+    let settled = true
     for (let i = 0; i < this.numShards; i++) {
       const w = shardWord(this.numShards, set, i)
       this.foldShardCount(set, i)
-      // A writer that never committed keeps the set quarantined (and its memory unfreed).
-      if (Atomics.load(i32, SET_STATE + set) === SetState.QUARANTINED && !lateShardDone(this.cx.ctl, set, i))
+      // A writer that never committed keeps its shard as it is (and the memory unfreed).
+      if (quarantined && !lateShardDone(this.cx.ctl, set, i)) {
+        settled = false
         continue
+      }
       Atomics.store(i32, w + COMMITTED, 0)
       Atomics.store(i32, w + RESERVED, SEALED | CLOSED_FOR_GOOD | BLOCK_HEADER_SIZE)
       resetLateWalk(this.cx.ctl, set, i)
     }
-    if (Atomics.load(i32, SET_STATE + set) !== SetState.QUARANTINED)
-      Atomics.store(i32, SET_STATE + set, SetState.FREE)
+    if (settled) Atomics.store(i32, SET_STATE + set, SetState.FREE)
   }
 
   /** Zeroes what a set used and makes it FREE (sealed), or ACTIVE again after an in-place flush. */
   private reset(set: number, mode: 'swapped' | 'in-place'): void {
     const { i32 } = this.cx.ctl
-    const alignment = this.alignment()
+    const alignment = this.io.alignment()
     for (let i = 0; i < this.numShards; i++) {
       const w = shardWord(this.numShards, set, i)
       const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
@@ -420,59 +397,15 @@ export class SetFlusher {
     Atomics.add(i32, SET_FREED, 1)
     Atomics.notify(i32, SET_FREED)
   }
-
-  /** Writes blocks at the end of the file, falling back to buffered I/O if O_DIRECT is refused. */
-  private writeAtEnd(blocks: Block[]): boolean {
-    const { i32, f64 } = this.cx.ctl
-    const offset = f64[F_FILE_OFFSET]!
-    for (;;) {
-      const direct = Atomics.load(i32, DIRECT_IO) === 1
-      try {
-        const n = this.io.write(Atomics.load(i32, FILE_FD), direct, blocks, offset)
-        f64[F_FILE_OFFSET] = offset + n
-        f64[F_BYTES_WRITTEN]! += n
-        f64[F_FLUSH_BYTES_LAST] = n
-        return true
-      } catch (err) {
-        const error = err instanceof IoError ? err : IoError.fromNode(err, 'write', this.cx.path)
-        if (direct && error.code === 'EINVAL' && this.fallBackToBuffered()) continue
-        f64[F_FLUSH_ERRORS]! += 1
-        Atomics.store(i32, LAST_ERRNO, errnoNumber(error.code))
-        this.cx.report({ type: 'error', error })
-        return false
-      }
-    }
-  }
-
-  /** The file system took O_DIRECT at open but refuses the writes: go on with a buffered fd. */
-  private fallBackToBuffered(): boolean {
-    const { i32 } = this.cx.ctl
-    try {
-      const fd = openSync(this.cx.path, constants.O_WRONLY | (this.cx.dsync ? constants.O_DSYNC : 0))
-      Atomics.store(i32, FILE_FD, fd)
-      Atomics.store(i32, DIRECT_IO, 0)
-      this.cx.report({ type: 'fallback', reason: 'the file system refused an O_DIRECT write (EINVAL)' })
-      return true
-    } catch {
-      return false
-    }
-  }
-
-  private allocBlock(size: number): Block {
-    const { lib } = this.cx
-    if (lib && Atomics.load(this.cx.ctl.i32, DIRECT_IO) === 1) {
-      const addr = lib.allocAligned(Math.max(this.alignment(), 4096), size)
-      if (addr === 0) throw new Error(`asyncdirect: cannot allocate a ${size}-byte block`)
-      return { addr, view: new Uint8Array(lib.view(addr, size)) }
-    }
-    return { addr: 0, view: new Uint8Array(size) }
-  }
-
-  private freeBlock(block: Block): void {
-    if (block.addr !== 0) this.cx.lib?.free(block.addr)
-  }
 }
 
 function newBatch(): Batch {
-  return { blocks: [], bounces: [], plans: [], entries: 0 }
+  return { pieces: [], plans: [], entries: 0 }
+}
+
+function addPlan(batch: Batch, plan: LatePlan): void {
+  batch.plans.push(plan)
+  if (plan.bytes === 0) return
+  batch.pieces.push(plan)
+  batch.entries += plan.entries
 }

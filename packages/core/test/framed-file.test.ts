@@ -352,7 +352,8 @@ describe('appending to a damaged file', () => {
       // The new run's blocks are aligned and at the end of the file.
       const newStart = raw.length - s.bytesWritten
       expect(newStart % alignment).toBe(0)
-      expect(newStart).toBeGreaterThanOrEqual(cut)
+      // A header cut short held no entry: its stray bytes are zeroed and the new run may reuse them.
+      expect(newStart).toBeGreaterThanOrEqual(c.cut(last) - last.offset < 8 ? last.offset : cut)
       const appended = parseByCapacity(raw.subarray(newStart), alignment)
       expect(appended.flatMap((b) => b.entries).map((e) => e.toString())).toEqual(run2)
 

@@ -1,0 +1,117 @@
+import type { Block } from './block-io.js'
+import { F_FILE_OFFSET, TAIL_LEN } from './control-block.js'
+import type { FileOutput, Piece } from './file-output.js'
+import { ENTRY_PREFIX_SIZE } from './framed-format.js'
+import type { OutputIo } from './output-io.js'
+import type { FlushContext } from './set-flusher.js'
+
+const NEWLINE = 0x0a
+
+/**
+ * Writes the lines format (NDJSON): each entry as it was logged, plus a newline when it lacks
+ * one; nothing else, so `tail -f`, `grep` and log shippers read the file as it is.
+ *
+ * Invariant: the file is `F_FILE_OFFSET` bytes of whole aligned blocks followed by `TAIL_LEN`
+ * bytes of a partial block, and those tail bytes are also at the start of the staging buffer.
+ * A flush converts the records after them into the staging buffer, writes every whole block
+ * with O_DIRECT (the first one rewrites the old partial block: identical bytes plus new ones)
+ * and the new partial block with a buffered write, so the file only ever grows by complete
+ * entries, never holds padding, and ends at its exact length.
+ *
+ * Retrying a failed write is safe: the state moves only after both writes succeed, and the same
+ * pieces produce the same bytes at the same offset.
+ */
+export class LinesOutput implements FileOutput {
+  private readonly staging: Block
+
+  constructor(
+    private readonly cx: FlushContext,
+    private readonly io: OutputIo,
+  ) {
+    if (!cx.staging) throw new Error('asyncdirect: the lines format needs a staging buffer')
+    this.staging = cx.staging
+  }
+
+  write(pieces: readonly Piece[]): boolean {
+    const { ctl, views, addresses, lib } = this.cx
+    const staging = this.staging
+    let out = Atomics.load(ctl.i32, TAIL_LEN)
+    for (const p of pieces) {
+      const k = p.set * ctl.numShards + p.shard
+      for (let r = 0; r < p.runs.length; r += 2) {
+        const from = p.runs[r]!
+        const to = p.runs[r + 1]!
+        if (lib && addresses && staging.addr !== 0) {
+          const n = lib.recordsToLines(
+            addresses[k]! + from,
+            to - from,
+            staging.addr + out,
+            staging.view.length - out,
+          )
+          if (n < 0) throw new Error(`asyncdirect: cannot convert records to lines (${n})`)
+          out += n
+        } else {
+          out = recordsToLines(views[k]!, from, to, staging.view, out)
+        }
+      }
+    }
+    return this.commit(staging, out)
+  }
+
+  writeEntry(bytes: Uint8Array): boolean {
+    const tail = Atomics.load(this.cx.ctl.i32, TAIL_LEN)
+    const newline = bytes.length === 0 || bytes[bytes.length - 1] !== NEWLINE ? 1 : 0
+    const size = tail + bytes.length + newline
+    // Too large for the staging buffer: a buffer of its own, starting with the same tail bytes.
+    const buffer = size <= this.staging.view.length ? this.staging : this.io.alloc(size)
+    try {
+      if (buffer !== this.staging) buffer.view.set(this.staging.view.subarray(0, tail), 0)
+      buffer.view.set(bytes, tail)
+      if (newline) buffer.view[tail + bytes.length] = NEWLINE
+      return this.commit(buffer, size)
+    } finally {
+      if (buffer !== this.staging) this.io.free(buffer)
+    }
+  }
+
+  /** Writes `buffer[0, length)` at F_FILE_OFFSET: whole blocks direct, the partial one buffered. */
+  private commit(buffer: Block, length: number): boolean {
+    const { i32, f64 } = this.cx.ctl
+    const offset = f64[F_FILE_OFFSET]!
+    const alignment = this.io.alignment()
+    const whole = length - (length % alignment)
+    if (
+      whole > 0 &&
+      this.io.write([{ addr: buffer.addr, view: buffer.view.subarray(0, whole) }], offset) < 0
+    ) {
+      return false
+    }
+    const tail = length - whole
+    if (
+      tail > 0 &&
+      this.io.write([{ addr: 0, view: buffer.view.subarray(whole, length) }], offset + whole, true) < 0
+    ) {
+      return false
+    }
+    if (buffer === this.staging) this.staging.view.copyWithin(0, whole, length)
+    else this.staging.view.set(buffer.view.subarray(whole, length), 0)
+    f64[F_FILE_OFFSET] = offset + whole
+    Atomics.store(i32, TAIL_LEN, tail)
+    return true
+  }
+}
+
+/** The JavaScript twin of the native ad_records_to_lines, for shard memory without C. */
+function recordsToLines(src: Buffer, from: number, to: number, dst: Uint8Array, out: number): number {
+  let pos = from
+  while (pos + ENTRY_PREFIX_SIZE <= to) {
+    const n = src.readUInt32LE(pos)
+    pos += ENTRY_PREFIX_SIZE
+    if (n > to - pos) throw new Error('asyncdirect: a record overruns its shard')
+    src.copy(dst, out, pos, pos + n)
+    out += n
+    if (n === 0 || src[pos + n - 1] !== NEWLINE) dst[out++] = NEWLINE
+    pos += n
+  }
+  return out
+}

@@ -1,0 +1,95 @@
+import { constants, openSync } from 'node:fs'
+import { type Block, BlockIo } from './block-io.js'
+import {
+  ALIGNMENT,
+  BUFFERED_FD,
+  DIRECT_IO,
+  F_BYTES_WRITTEN,
+  F_FLUSH_BYTES_LAST,
+  F_FLUSH_ERRORS,
+  FILE_FD,
+  LAST_ERRNO,
+} from './control-block.js'
+import { errnoNumber, IoError } from './errno-name.js'
+import type { FlushContext } from './set-flusher.js'
+
+/**
+ * Writes blocks to the log file for a {@link FileOutput}: with O_DIRECT while the file system
+ * takes it, buffered after it refused (EINVAL on a write, once: from then on every thread writes
+ * buffered), and reports failures (event, `flushErrors`, the errno kept for flush() callers).
+ */
+export class OutputIo {
+  private readonly io: BlockIo
+
+  constructor(private readonly cx: FlushContext) {
+    this.io = new BlockIo(cx.lib, cx.path)
+  }
+
+  /** The alignment block offsets and direct-write lengths are multiples of. */
+  alignment(): number {
+    return Atomics.load(this.cx.ctl.i32, ALIGNMENT)
+  }
+
+  /** True while writes go out with O_DIRECT. */
+  direct(): boolean {
+    return Atomics.load(this.cx.ctl.i32, DIRECT_IO) === 1
+  }
+
+  /**
+   * Writes `blocks` at `offset`, with O_DIRECT unless `buffered` or the file fell back.
+   * Returns the bytes written, or -1 after reporting the failure.
+   */
+  write(blocks: readonly Block[], offset: number, buffered = false): number {
+    const { i32, f64 } = this.cx.ctl
+    for (;;) {
+      const direct = !buffered && this.direct()
+      const fd = Atomics.load(i32, direct ? FILE_FD : BUFFERED_FD)
+      try {
+        const n = this.io.write(fd, direct, blocks, offset)
+        f64[F_BYTES_WRITTEN]! += n
+        f64[F_FLUSH_BYTES_LAST] = n
+        return n
+      } catch (err) {
+        const error = err instanceof IoError ? err : IoError.fromNode(err, 'write', this.cx.path)
+        if (direct && error.code === 'EINVAL' && this.fallBackToBuffered()) continue
+        f64[F_FLUSH_ERRORS]! += 1
+        Atomics.store(i32, LAST_ERRNO, errnoNumber(error.code))
+        this.cx.report({ type: 'error', error })
+        return -1
+      }
+    }
+  }
+
+  /** Memory for a block: C memory aligned for O_DIRECT when writes are direct. */
+  alloc(size: number): Block {
+    const { lib } = this.cx
+    if (lib && this.direct()) {
+      const addr = lib.allocAligned(Math.max(this.alignment(), 4096), size)
+      if (addr === 0) throw new Error(`asyncdirect: cannot allocate a ${size}-byte block`)
+      return { addr, view: new Uint8Array(lib.view(addr, size)) }
+    }
+    return { addr: 0, view: new Uint8Array(size) }
+  }
+
+  free(block: Block): void {
+    if (block.addr !== 0) this.cx.lib?.free(block.addr)
+  }
+
+  /** The file system took O_DIRECT at open but refuses the writes: go on buffered. */
+  private fallBackToBuffered(): boolean {
+    const { i32 } = this.cx.ctl
+    try {
+      let fd = Atomics.load(i32, BUFFERED_FD)
+      if (fd < 0) {
+        fd = openSync(this.cx.path, constants.O_WRONLY | (this.cx.dsync ? constants.O_DSYNC : 0))
+        Atomics.store(i32, BUFFERED_FD, fd)
+      }
+      Atomics.store(i32, FILE_FD, fd)
+      Atomics.store(i32, DIRECT_IO, 0)
+      this.cx.report({ type: 'fallback', reason: 'the file system refused an O_DIRECT write (EINVAL)' })
+      return true
+    } catch {
+      return false
+    }
+  }
+}
