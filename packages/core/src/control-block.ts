@@ -73,7 +73,9 @@ export const COUNT = 2
  */
 export const WALKED = 3
 export const UNFINISHED = 4
-export const UNFINISHED_SLOTS = 12
+export const UNFINISHED_SLOTS = 10
+/** Entries of the shard written so far by late walks (to count what a lost walk leaves out). */
+export const LATE_WRITTEN = 14
 
 /** Index of shard `shard` of set `set`'s RESERVED word (COMMITTED and COUNT follow it). */
 export function shardWord(numShards: number, set: number, shard: number): number {

@@ -1,6 +1,8 @@
 import {
   COMMITTED,
+  COUNT,
   type ControlBlock,
+  LATE_WRITTEN,
   OFFSET_MASK,
   RESERVED,
   shardWord,
@@ -25,6 +27,12 @@ export interface LatePlan extends Piece {
   readonly abandoned: number
   readonly walked: number
   readonly unfinished: number[]
+  /**
+   * The walk stopped before the end of the shard: a writer has reserved but not yet stored its
+   * length word (or too many records are unfinished). Records after that point, possibly of
+   * other threads whose later entries are in newer sets, are not written yet.
+   */
+  readonly blocked: boolean
 }
 
 /**
@@ -65,6 +73,12 @@ export function planLateRecords(
   let bytes = 0
   let entries = 0
   let abandoned = 0
+  /** Gives up on everything from `pos` on: a record whose length is unknown cannot be walked past. */
+  const abandonRest = () => {
+    // The lost writer never counted its entry; the finished ones after it did (in COUNT).
+    const finished = Atomics.load(i32, w + COUNT) - Atomics.load(i32, w + LATE_WRITTEN) - entries
+    abandoned += 1 + Math.max(0, finished)
+  }
   const take = (from: number, to: number) => {
     const last = runs.length - 1
     if (last > 0 && runs[last] === from) runs[last] = to
@@ -89,13 +103,13 @@ export function planLateRecords(
     const next = pos + ENTRY_PREFIX_SIZE + len
     if (next > end) {
       // A length that overruns the reservations cannot be a record: nothing past it is walkable.
-      abandoned++
+      abandonRest()
       pos = end
       break
     }
     if (word === 0 && !settled) {
       if (!abandon) break
-      abandoned++
+      abandonRest()
       pos = end
       break
     }
@@ -110,13 +124,15 @@ export function planLateRecords(
     }
     pos = next
   }
-  return { set, shard, whole: false, runs, bytes, entries, abandoned, walked: pos, unfinished }
+  const blocked = pos + ENTRY_PREFIX_SIZE <= end
+  return { set, shard, whole: false, runs, bytes, entries, abandoned, walked: pos, unfinished, blocked }
 }
 
 /** Records the walk state of a plan whose runs have been written. */
 export function applyLatePlan(ctl: ControlBlock, plan: LatePlan): void {
   const w = shardWord(ctl.numShards, plan.set, plan.shard)
   Atomics.store(ctl.i32, w + WALKED, plan.walked)
+  Atomics.add(ctl.i32, w + LATE_WRITTEN, plan.entries)
   for (let k = 0; k < UNFINISHED_SLOTS; k++)
     Atomics.store(ctl.i32, w + UNFINISHED + k, plan.unfinished[k] ?? 0)
 }
@@ -143,6 +159,7 @@ export function markShardWritten(ctl: ControlBlock, set: number, shard: number, 
 export function resetLateWalk(ctl: ControlBlock, set: number, shard: number): void {
   const w = shardWord(ctl.numShards, set, shard)
   Atomics.store(ctl.i32, w + WALKED, BLOCK_HEADER_SIZE)
+  Atomics.store(ctl.i32, w + LATE_WRITTEN, 0)
   for (let k = 0; k < UNFINISHED_SLOTS; k++) Atomics.store(ctl.i32, w + UNFINISHED + k, 0)
 }
 

@@ -93,6 +93,9 @@ export class Logger extends EventEmitter {
       const report = fromMessage(m)
       if (report) deliverReport(this, report)
     })
+    // A 'message' listener refs the worker's port again: the flusher must never keep the
+    // process alive (the exit hook writes what it has not).
+    worker.unref()
   }
 
   /**

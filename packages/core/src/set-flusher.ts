@@ -78,7 +78,7 @@ export interface FlushContext {
  * that died mid-copy holds up.
  */
 export function abandonAfter(flushTimeout: number): number {
-  return Math.max(1000, 100 * flushTimeout)
+  return Math.max(5000, 100 * flushTimeout)
 }
 
 /** The pieces of one write, and what to record once it has succeeded. */
@@ -187,6 +187,23 @@ export class SetFlusher {
     return this.commit(batch, null, final)
   }
 
+  /**
+   * {@link flushLate}, and then, while a late walk is blocked (a writer between its
+   * compare-and-swap and storing its length word: a few instructions, unless it was descheduled
+   * right there), waits for it before anything newer is written. Newer sets may hold later
+   * entries of threads whose records sit behind the blocked one, and those must not overtake
+   * them. A writer that does not come back within {@link abandonAfter} is presumed dead.
+   */
+  private flushLateInOrder(final: boolean): boolean {
+    for (let spins = 0; ; spins++) {
+      const batch = newBatch()
+      this.collectLate(batch, final)
+      if (batch.plans.length > 0 && !this.commit(batch, null, final)) return false
+      if (!batch.plans.some((p) => p.blocked)) return true
+      if (spins > 100) Atomics.wait(this.cx.ctl.i32, NAP, 0, 0.1)
+    }
+  }
+
   /** True when some shard of `set` holds an entry. */
   hasData(set: number): boolean {
     const { i32 } = this.cx.ctl
@@ -235,9 +252,14 @@ export class SetFlusher {
       const old = Atomics.or(i32, shardWord(this.numShards, set, i) + RESERVED, SEALED | CLOSED_FOR_GOOD)
       this.ends[i] = old & OFFSET_MASK
     }
-    const allComplete = this.waitForCommits(set)
+    // In place, the set stays the active one and cannot be quarantined (writers could not go
+    // anywhere): its writers get until they are presumed dead, not just flushTimeout.
+    const allComplete = this.waitForCommits(
+      set,
+      mode === 'in-place' ? abandonAfter(this.cx.flushTimeout) : this.cx.flushTimeout,
+    )
     // Late records of an older set go first: any entry of this set was logged after them.
-    if (!this.flushLate(mode === 'final')) {
+    if (!this.flushLateInOrder(mode === 'final')) {
       Atomics.store(i32, SET_STATE + set, SetState.PENDING)
       return false
     }
@@ -256,9 +278,11 @@ export class SetFlusher {
         batch.entries += Atomics.load(i32, shardWord(this.numShards, set, i) + COUNT)
       } else {
         resetLateWalk(this.cx.ctl, set, i)
+        // Swapped: what is unfinished is written when it finishes. In place or final: now or never.
+        const abandon = mode !== 'swapped'
         addPlan(
           batch,
-          planLateRecords(this.cx.ctl, set, i, this.cx.views[set * this.numShards + i]!, mode === 'final'),
+          planLateRecords(this.cx.ctl, set, i, this.cx.views[set * this.numShards + i]!, abandon),
         )
       }
     }
@@ -272,22 +296,24 @@ export class SetFlusher {
       this.foldShardCount(set, i)
       markShardWritten(this.cx.ctl, set, i, this.ends[i]!)
     }
-    if (!allComplete) {
+    if (!allComplete && mode !== 'in-place') {
       Atomics.store(i32, SET_STATE + set, SetState.QUARANTINED)
       this.cx.ctl.f64[F_QUARANTINED_AT + set] = Date.now()
     }
     if (mode === 'final') this.settleFinal(set)
-    else if (allComplete) this.reset(set, mode)
+    // In place and incomplete: the writers were given up on as dead (their records abandoned and
+    // counted) and the set is reused; a writer merely stalled that long could still scribble on it.
+    else if (allComplete || mode === 'in-place') this.reset(set, mode)
     return true
   }
 
   /**
-   * Waits up to flushTimeout for every reservation of the sealed set to commit.
+   * Waits up to `timeoutMs` for every reservation of the sealed set to commit.
    * Sets `complete[i]` per shard; true when all did.
    */
-  private waitForCommits(set: number): boolean {
+  private waitForCommits(set: number, timeoutMs: number): boolean {
     const { i32 } = this.cx.ctl
-    const deadline = performance.now() + this.cx.flushTimeout
+    const deadline = performance.now() + timeoutMs
     let spins = 0
     for (;;) {
       let all = true

@@ -59,9 +59,13 @@ async function runWorkers(logger: Logger, names: string[], count: number): Promi
     names.map(
       (name) =>
         new Promise<void>((resolve, reject) => {
-          const w = new Worker(fixture('lines-worker.mjs'), { workerData: { handle: logger.handle, name, count } })
+          const w = new Worker(fixture('lines-worker.mjs'), {
+            workerData: { handle: logger.handle, name, count },
+          })
           w.once('error', reject)
-          w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${name} exited ${code}`))))
+          w.once('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`worker ${name} exited ${code}`)),
+          )
         }),
     ),
   )
@@ -121,7 +125,13 @@ describe("format: 'lines'", () => {
     })
     const exited = new Promise<number>((resolve) => tailer.once('exit', (code) => resolve(code ?? -1)))
     // Small sets and a short interval: many flushes, many partial blocks for the reader to see.
-    const logger = await createLogger({ path, format: 'lines', bufferSize: 64 << 10, numShards: 2, flushInterval: 2 })
+    const logger = await createLogger({
+      path,
+      format: 'lines',
+      bufferSize: 64 << 10,
+      numShards: 2,
+      flushInterval: 2,
+    })
     const total = 60_000
     for (let seq = 0; seq < total; seq++) {
       logger.log(lineOf('t', seq))
@@ -131,7 +141,13 @@ describe("format: 'lines'", () => {
     await logger.close()
     writeFileSync(stop, '')
     expect(await exited).toBe(0)
-    const report = JSON.parse(out) as { growths: number; lines: number; bad: string[]; nulAt: number; partialTail: number }
+    const report = JSON.parse(out) as {
+      growths: number
+      lines: number
+      bad: string[]
+      nulAt: number
+      partialTail: number
+    }
     expect(report.nulAt).toBe(-1)
     expect(report.bad).toEqual([])
     expect(report.lines).toBe(total)
@@ -214,7 +230,10 @@ describe("format: 'lines'", () => {
   for (const how of ['exit', 'throw', 'end'] as const) {
     it(`loses nothing when the process ends by ${how === 'end' ? 'simply ending' : how} after 100k lines`, () => {
       const path = nextPath()
-      const r = spawnSync(process.execPath, [fixture('lines-child.mjs'), path, '100000', how], { encoding: 'utf8' })
+      const r = spawnSync(process.execPath, [fixture('lines-child.mjs'), path, '100000', how], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
       expect(r.status).toBe(how === 'throw' ? 1 : 0)
       if (how === 'throw') expect(r.stderr).toContain('boom after logging')
       const { lines, rest } = readLines(path)
@@ -229,6 +248,7 @@ describe("format: 'lines'", () => {
     const r = spawnSync(process.execPath, [fixture('lines-child.mjs'), path, '20000', 'close'], {
       encoding: 'utf8',
       env: { ...process.env, ASYNCDIRECT_NATIVE: '0' },
+      timeout: 60_000,
     })
     expect(r.status).toBe(0)
     expect(r.stderr).toContain('native library unavailable')
