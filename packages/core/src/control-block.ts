@@ -67,15 +67,10 @@ export const RESERVED = 0
 export const COMMITTED = 1
 export const COUNT = 2
 /**
- * Only for a QUARANTINED set (written before all its writers committed), under the I/O lock:
- * WALKED is how far the shard's records have been walked and written; UNFINISHED..+SLOTS hold
- * (offset + 1) of records passed over because their writer was still copying (0: empty slot).
+ * 1 once the shard's records are in the file. Only meaningful for a set that was written while
+ * one of its shards was not settled (QUARANTINED, late-records.ts); changed under the I/O lock.
  */
-export const WALKED = 3
-export const UNFINISHED = 4
-export const UNFINISHED_SLOTS = 10
-/** Entries of the shard written so far by late walks (to count what a lost walk leaves out). */
-export const LATE_WRITTEN = 14
+export const WRITTEN = 3
 
 /** Index of shard `shard` of set `set`'s RESERVED word (COMMITTED and COUNT follow it). */
 export function shardWord(numShards: number, set: number, shard: number): number {

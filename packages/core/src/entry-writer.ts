@@ -17,6 +17,7 @@ import {
   wakeFlusher,
 } from './control-block.js'
 import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE } from './framed-format.js'
+import { IN_PROGRESS, LENGTH_PENDING } from './late-records.js'
 import type { SetFlusher } from './set-flusher.js'
 import { requestSwap } from './set-swap.js'
 
@@ -49,9 +50,10 @@ const BLOCK_WAIT_MS = 50
  *  1. reserve: one compare-and-swap moves the shard's RESERVED word from `start` to `start+size`.
  *     It fails if another writer moved it first (retry) or if the sealed bit is set (the set is
  *     being flushed, or is not active yet): a sealed word is negative, so `start >= 0` checks it.
- *  2. copy: the length word is written with bit 31 set (its top byte first), then the bytes,
- *     then bit 31 is cleared. A flush that gives up waiting for a commit can thus tell a finished
- *     record from one still being copied (late-records.ts).
+ *  2. copy: the length word's top byte is set to LENGTH_PENDING, then the length is stored with
+ *     bit 31 (IN_PROGRESS) set, then the bytes are copied, then bit 31 is cleared. When a
+ *     writer dies mid-copy, the flush that gives up on it can thus tell a finished record from
+ *     one whose length is known and from one whose length is not (late-records.ts).
  *  3. commit: COUNT += 1, then COMMITTED += size. The flusher reads COMMITTED; seeing it complete
  *     implies the copy and the count are visible (Atomics are sequentially consistent).
  *
@@ -105,10 +107,11 @@ export class EntryWriter {
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
-    mem[start + 3] = (n >>> 24) | 0x80
+    mem[start + 3] = LENGTH_PENDING
     mem[start] = n
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
+    mem[start + 3] = (n >>> 24) | IN_PROGRESS
     mem.set(bytes, start + ENTRY_PREFIX_SIZE)
     this.commit(mem, start, n)
     return true
@@ -126,10 +129,11 @@ export class EntryWriter {
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
-    mem[start + 3] = (n >>> 24) | 0x80
+    mem[start + 3] = LENGTH_PENDING
     mem[start] = n
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
+    mem[start + 3] = (n >>> 24) | IN_PROGRESS
     mem.utf8Write(text, start + ENTRY_PREFIX_SIZE, n)
     this.commit(mem, start, n)
     return true

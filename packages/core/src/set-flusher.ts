@@ -35,14 +35,7 @@ import type { IoError } from './errno-name.js'
 import type { FileOutput, Piece } from './file-output.js'
 import { alignUp, BLOCK_HEADER_SIZE } from './framed-format.js'
 import { FramedOutput } from './framed-output.js'
-import {
-  applyLatePlan,
-  type LatePlan,
-  lateShardDone,
-  markShardWritten,
-  planLateRecords,
-  resetLateWalk,
-} from './late-records.js'
+import { type LatePlan, markShardWritten, planLateShard, shardDone, shardWritten } from './late-records.js'
 import { LinesOutput } from './lines-output.js'
 import type { NativeLibrary } from './native-library.js'
 import { OutputIo } from './output-io.js'
@@ -176,32 +169,33 @@ export class SetFlusher {
   }
 
   /**
-   * Writes the late records of quarantined sets that have finished (giving up on the rest when
-   * `final`, or once a set has been quarantined for {@link abandonAfter}), and frees a set once
-   * nothing of it is left.
+   * Writes the shards of quarantined sets that have settled since (or, when `final` or once a set
+   * has been quarantined for {@link abandonAfter}, what can be saved of them), and frees a set
+   * once every shard of it is written and settled. Returns false if a write failed.
    */
   flushLate(final: boolean): boolean {
-    const batch = newBatch()
-    this.collectLate(batch, final)
-    if (batch.plans.length === 0) return true
-    return this.commit(batch, null, final)
+    return this.flushLateOnce(final) !== 'failed'
   }
 
   /**
-   * {@link flushLate}, and then, while a late walk is blocked (a writer between its
-   * compare-and-swap and storing its length word: a few instructions, unless it was descheduled
-   * right there), waits for it before anything newer is written. Newer sets may hold later
-   * entries of threads whose records sit behind the blocked one, and those must not overtake
-   * them. A writer that does not come back within {@link abandonAfter} is presumed dead.
+   * {@link flushLate}, then waits while a quarantined shard is still unsettled, so that nothing
+   * newer is written before it (see late-records.ts). Its writer was descheduled mid-copy; it
+   * usually runs again within milliseconds. One that does not within {@link abandonAfter} is
+   * presumed dead and the wait ends.
    */
   private flushLateInOrder(final: boolean): boolean {
     for (let spins = 0; ; spins++) {
-      const batch = newBatch()
-      this.collectLate(batch, final)
-      if (batch.plans.length > 0 && !this.commit(batch, null, final)) return false
-      if (!batch.plans.some((p) => p.blocked)) return true
+      const outcome = this.flushLateOnce(final)
+      if (outcome !== 'waiting') return outcome === 'done'
       if (spins > 100) Atomics.wait(this.cx.ctl.i32, NAP, 0, 0.1)
     }
+  }
+
+  private flushLateOnce(final: boolean): 'done' | 'waiting' | 'failed' {
+    const batch = newBatch()
+    const waiting = this.collectLate(batch, final)
+    if (batch.plans.length > 0 && !this.commit(batch, null, final)) return 'failed'
+    return waiting ? 'waiting' : 'done'
   }
 
   /** True when some shard of `set` holds an entry. */
@@ -276,14 +270,10 @@ export class SetFlusher {
           bytes: end - BLOCK_HEADER_SIZE,
         })
         batch.entries += Atomics.load(i32, shardWord(this.numShards, set, i) + COUNT)
-      } else {
-        resetLateWalk(this.cx.ctl, set, i)
-        // Swapped: what is unfinished is written when it finishes. In place or final: now or never.
-        const abandon = mode !== 'swapped'
-        addPlan(
-          batch,
-          planLateRecords(this.cx.ctl, set, i, this.cx.views[set * this.numShards + i]!, abandon),
-        )
+      } else if (mode !== 'swapped') {
+        // In place or final: the set cannot wait in quarantine; what is unfinished is abandoned.
+        const plan = planLateShard(this.cx.ctl, set, i, this.cx.views[set * this.numShards + i]!, true)
+        if (plan) addPlan(batch, plan)
       }
     }
     if (!this.commit(batch, set, mode === 'final')) {
@@ -292,18 +282,26 @@ export class SetFlusher {
       return false
     }
     for (let i = 0; i < this.numShards; i++) {
-      if (!this.complete[i]) continue
-      this.foldShardCount(set, i)
-      markShardWritten(this.cx.ctl, set, i, this.ends[i]!)
+      // Swapped: an unsettled shard waits, whole, in the quarantined set until it settles.
+      markShardWritten(this.cx.ctl, set, i, this.complete[i] === 1 || mode !== 'swapped')
+      if (this.complete[i]) this.foldShardCount(set, i)
     }
     if (!allComplete && mode !== 'in-place') {
       Atomics.store(i32, SET_STATE + set, SetState.QUARANTINED)
       this.cx.ctl.f64[F_QUARANTINED_AT + set] = Date.now()
     }
-    if (mode === 'final') this.settleFinal(set)
-    // In place and incomplete: the writers were given up on as dead (their records abandoned and
-    // counted) and the set is reused; a writer merely stalled that long could still scribble on it.
-    else if (allComplete || mode === 'in-place') this.reset(set, mode)
+    if (mode === 'final') {
+      this.settleFinal(set)
+    } else if (mode === 'in-place') {
+      // Incomplete: its writers were given up on as dead (their records abandoned and counted)
+      // and the set is reused; a writer merely stalled that long could still scribble on it.
+      // If this flush freed the quarantined set, a writer may have swapped meanwhile: this set
+      // is then PENDING and already written, so it becomes FREE, not active again.
+      const stillActive = (Atomics.load(i32, ACTIVE_GEN) & 1) === set
+      this.reset(set, stillActive ? 'in-place' : 'swapped')
+    } else if (allComplete) {
+      this.reset(set, mode)
+    }
     return true
   }
 
@@ -329,18 +327,25 @@ export class SetFlusher {
     }
   }
 
-  /** Adds the finished late records of every quarantined set to `batch`. */
-  private collectLate(batch: Batch, final: boolean): void {
+  /**
+   * Adds to `batch` the shards of quarantined sets that can be written now. True when some shard
+   * must still be waited for.
+   */
+  private collectLate(batch: Batch, final: boolean): boolean {
     const { ctl, views } = this.cx
     const now = Date.now()
+    let waiting = false
     for (let s = 0; s < 2; s++) {
       if (Atomics.load(ctl.i32, SET_STATE + s) !== SetState.QUARANTINED) continue
       const abandon = final || now - ctl.f64[F_QUARANTINED_AT + s]! > abandonAfter(this.cx.flushTimeout)
       for (let i = 0; i < this.numShards; i++) {
-        if (lateShardDone(ctl, s, i)) continue
-        addPlan(batch, planLateRecords(ctl, s, i, views[s * this.numShards + i]!, abandon))
+        if (shardWritten(ctl, s, i)) continue
+        const plan = planLateShard(ctl, s, i, views[s * this.numShards + i]!, abandon)
+        if (plan) addPlan(batch, plan)
+        else waiting = true
       }
     }
+    return waiting
   }
 
   /**
@@ -362,7 +367,7 @@ export class SetFlusher {
     }
     f64[F_ENTRIES_WRITTEN]! += batch.entries
     for (const plan of batch.plans) {
-      applyLatePlan(ctl, plan)
+      markShardWritten(ctl, plan.set, plan.shard, true)
       if (plan.abandoned > 0) {
         f64[F_ABANDONED]! += plan.abandoned
         this.cx.report({ type: 'abandoned', entries: plan.abandoned, shard: plan.shard })
@@ -371,7 +376,7 @@ export class SetFlusher {
     for (let s = 0; s < 2; s++) {
       if (s === set || Atomics.load(ctl.i32, SET_STATE + s) !== SetState.QUARANTINED) continue
       let done = true
-      for (let i = 0; i < this.numShards && done; i++) done = lateShardDone(ctl, s, i)
+      for (let i = 0; i < this.numShards && done; i++) done = shardDone(ctl, s, i)
       if (!done) continue
       for (let i = 0; i < this.numShards; i++) this.foldShardCount(s, i)
       if (final) this.settleFinal(s)
@@ -395,13 +400,12 @@ export class SetFlusher {
       const w = shardWord(this.numShards, set, i)
       this.foldShardCount(set, i)
       // A writer that never committed keeps its shard as it is (and the memory unfreed).
-      if (quarantined && !lateShardDone(this.cx.ctl, set, i)) {
+      if (quarantined && !shardDone(this.cx.ctl, set, i)) {
         settled = false
         continue
       }
       Atomics.store(i32, w + COMMITTED, 0)
       Atomics.store(i32, w + RESERVED, SEALED | CLOSED_FOR_GOOD | BLOCK_HEADER_SIZE)
-      resetLateWalk(this.cx.ctl, set, i)
     }
     if (settled) Atomics.store(i32, SET_STATE + set, SetState.FREE)
   }
@@ -416,7 +420,7 @@ export class SetFlusher {
       const used = Math.min(alignUp(end, alignment), this.cx.shardSize)
       if (end > 0) this.cx.views[set * this.numShards + i]!.fill(0, 0, used)
       Atomics.store(i32, w + COMMITTED, 0)
-      resetLateWalk(this.cx.ctl, set, i)
+      markShardWritten(this.cx.ctl, set, i, false)
       Atomics.store(i32, w + RESERVED, mode === 'in-place' ? BLOCK_HEADER_SIZE : SEALED | BLOCK_HEADER_SIZE)
     }
     Atomics.store(i32, SET_STATE + set, mode === 'in-place' ? SetState.ACTIVE : SetState.FREE)
