@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define ABI_VERSION 2
+#define ABI_VERSION 3
 #define MAX_IOV 1024
 
 int ad_abi_version(void) { return ABI_VERSION; }
@@ -143,25 +143,6 @@ int64_t ad_write_blocks(int fd, const uint64_t *iov_words, int count, int64_t of
     i += n;
   }
   return total;
-}
-
-int64_t ad_records_to_lines(uint64_t src, uint64_t len, uint64_t dst, uint64_t cap) {
-  const unsigned char *in = (const unsigned char *)(uintptr_t)src;
-  unsigned char *out = (unsigned char *)(uintptr_t)dst;
-  uint64_t pos = 0, w = 0;
-  while (pos + 4 <= len) {
-    uint32_t n = (uint32_t)in[pos] | ((uint32_t)in[pos + 1] << 8) | ((uint32_t)in[pos + 2] << 16) |
-                 ((uint32_t)in[pos + 3] << 24);
-    pos += 4;
-    if (n > len - pos) return -EINVAL;
-    int newline = n == 0 || in[pos + n - 1] != '\n';
-    if (w + n + (uint64_t)newline > cap) return -ENOBUFS;
-    memcpy(out + w, in + pos, n);
-    w += n;
-    if (newline) out[w++] = '\n';
-    pos += n;
-  }
-  return pos == len ? (int64_t)w : -EINVAL;
 }
 
 int ad_fdatasync(int fd) {

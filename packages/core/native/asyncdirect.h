@@ -58,13 +58,6 @@ int ad_fdatasync(int fd);
 int ad_ftruncate(int fd, int64_t length);
 int ad_fallocate(int fd, int mode, int64_t offset, int64_t length);
 
-/*
- * Copies framed records (length:u32le bytes[length]) from src[0..len) to dst as text lines,
- * appending '\n' to an entry that does not end with one. Returns the bytes written to dst,
- * -EINVAL if a record overruns src, -ENOBUFS if dst (cap bytes) is too small.
- */
-int64_t ad_records_to_lines(uint64_t src, uint64_t len, uint64_t dst, uint64_t cap);
-
 /* Non-blocking exclusive advisory lock (LOCK_EX|LOCK_NB); 0 or -errno. */
 int ad_flock_exclusive(int fd);
 

@@ -1,4 +1,4 @@
-import type { BackpressurePolicy } from './config.js'
+import type { BackpressurePolicy, LogFormat } from './config.js'
 import {
   ACTIVE_GEN,
   CLOSED,
@@ -24,6 +24,7 @@ import { requestSwap } from './set-swap.js'
 /** What an entry writer needs from the thread it runs in. */
 export interface WriterContext {
   ctl: ControlBlock
+  format: LogFormat
   /** Shard views, index `set * numShards + shard`. */
   views: Buffer[]
   shardSize: number
@@ -34,6 +35,7 @@ export interface WriterContext {
 
 type Utf8Writable = Buffer & { utf8Write(text: string, offset: number, length: number): number }
 
+const NEWLINE = 0x0a
 /** Fill level (of a shard) past which a writer asks for a swap before the shard is full. */
 const SWAP_THRESHOLD = 0.9
 /** How often a writer re-reads a set that is sealed while still active before applying its policy. */
@@ -44,8 +46,9 @@ const BLOCK_WAIT_MS = 50
 /**
  * The hot path: copies one entry into this thread's shard of the active set.
  *
- * A record in a shard is `length:u32le bytes[length]`, the framed format's entry, so a full shard
- * is a block body as it is. The protocol, per entry:
+ * Records are already in the file's format: for framed, `length:u32le bytes[length]`, so a
+ * full shard is a block body as it is; for lines, the entry and its newline, so a shard is a run
+ * of text lines to concatenate. The protocol, per entry (framed; lines skips the length word):
  *
  *  1. reserve: one compare-and-swap moves the shard's RESERVED word from `start` to `start+size`.
  *     It fails if another writer moved it first (retry) or if the sealed bit is set (the set is
@@ -73,6 +76,8 @@ export class EntryWriter {
   readonly maxEntry: number
   /** The shard this writer's entries go to. */
   readonly shard: number
+  /** Lines format: records are the lines themselves, no length prefix (see lines-output.ts). */
+  private readonly lines: boolean
   private spins = 0
   private detached = false
   // Set by reserve() for the commit that follows it.
@@ -92,7 +97,9 @@ export class EntryWriter {
     this.word1 = shardWord(n, 1, this.shard)
     this.limit = shardSize
     this.threshold = Math.floor(shardSize * SWAP_THRESHOLD)
-    this.maxEntry = shardSize - BLOCK_HEADER_SIZE - ENTRY_PREFIX_SIZE
+    this.lines = cx.format === 'lines'
+    // Lines: the entry and its newline; framed: the entry and its length prefix.
+    this.maxEntry = shardSize - BLOCK_HEADER_SIZE - (this.lines ? 1 : ENTRY_PREFIX_SIZE)
   }
 
   /**
@@ -104,6 +111,15 @@ export class EntryWriter {
     if (!(bytes instanceof Uint8Array)) throw invalidEntry('logBytes', 'a Uint8Array or Buffer', bytes)
     const n = bytes.length
     if (n > this.maxEntry) return this.logOversize(bytes)
+    if (this.lines) {
+      const size = n === 0 || bytes[n - 1] !== NEWLINE ? n + 1 : n
+      const start = this.reserve(size)
+      if (start < 0) return false
+      this.mem.set(bytes, start)
+      if (size > n) this.mem[start + n] = NEWLINE
+      this.committed(start, size)
+      return true
+    }
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
@@ -126,6 +142,16 @@ export class EntryWriter {
     if (typeof text !== 'string') throw invalidEntry('log', 'a string', text)
     const n = Buffer.byteLength(text, 'utf8')
     if (n > this.maxEntry) return this.logOversize(Buffer.from(text, 'utf8'))
+    if (this.lines) {
+      // A string ends in a newline exactly when its UTF-8 ends in byte 0x0a.
+      const size = n === 0 || text.charCodeAt(text.length - 1) !== NEWLINE ? n + 1 : n
+      const start = this.reserve(size)
+      if (start < 0) return false
+      this.mem.utf8Write(text, start, n)
+      if (size > n) this.mem[start + n] = NEWLINE
+      this.committed(start, size)
+      return true
+    }
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
@@ -166,7 +192,10 @@ export class EntryWriter {
 
   private commit(mem: Utf8Writable, start: number, n: number): void {
     mem[start + 3] = n >>> 24
-    const size = n + ENTRY_PREFIX_SIZE
+    this.committed(start, n + ENTRY_PREFIX_SIZE)
+  }
+
+  private committed(start: number, size: number): void {
     Atomics.add(this.i32, this.word + COUNT, 1)
     Atomics.add(this.i32, this.word + COMMITTED, size)
     // Exactly one writer crosses the threshold, so one swap request per set fill.

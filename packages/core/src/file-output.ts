@@ -29,4 +29,9 @@ export interface FileOutput {
   write(pieces: readonly Piece[]): boolean
   /** Writes one entry too large for any shard. */
   writeEntry(bytes: Uint8Array): boolean
+  /**
+   * Makes what was written durable where the writes themselves were not (with `dsync`): called
+   * where a flush promises durability (flush(), the interval, close, exit). False on failure.
+   */
+  sync(): boolean
 }

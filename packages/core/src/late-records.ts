@@ -1,3 +1,4 @@
+import type { LogFormat } from './config.js'
 import {
   COMMITTED,
   COUNT,
@@ -45,6 +46,7 @@ export function planLateShard(
   shard: number,
   view: Uint8Array,
   abandon: boolean,
+  format: LogFormat,
 ): LatePlan | null {
   const { i32, numShards } = ctl
   const w = shardWord(numShards, set, shard)
@@ -55,6 +57,7 @@ export function planLateShard(
     return { set, shard, whole: true, runs: [BLOCK_HEADER_SIZE, end], bytes, entries, abandoned: 0 }
   }
   if (!abandon) return null
+  if (format === 'lines') return walkLines(set, shard, view, end)
   const runs: number[] = []
   let bytes = 0
   let entries = 0
@@ -80,6 +83,43 @@ export function planLateShard(
       bytes += next - pos
       entries++
     }
+    pos = next
+  }
+  return { set, shard, whole: false, runs, bytes, entries, abandoned }
+}
+
+/**
+ * The lines format's records are the lines themselves (no length prefix), so the walk goes from
+ * newline to newline. Shard memory is zeroed before use, so a dead writer leaves the bytes it
+ * copied followed by zeros up to the end of its reservation: a line holding a NUL byte is such
+ * a record (left out and counted), and the next record starts after the run of zeros.
+ */
+function walkLines(set: number, shard: number, view: Uint8Array, end: number): LatePlan {
+  const runs: number[] = []
+  let bytes = 0
+  let entries = 0
+  let abandoned = 0
+  let pos = BLOCK_HEADER_SIZE
+  while (pos < end) {
+    const newline = view.indexOf(0x0a, pos)
+    const next = newline < 0 || newline >= end ? end : newline + 1
+    const nul = view.indexOf(0, pos)
+    if (nul >= 0 && nul < next) {
+      abandoned++
+      let after = nul
+      while (after < end && view[after] === 0) after++
+      pos = after
+      continue
+    }
+    if (view[next - 1] !== 0x0a) {
+      abandoned++ // cut off by the end of the reservations: not a whole line
+      break
+    }
+    const last = runs.length - 1
+    if (last > 0 && runs[last] === pos) runs[last] = next
+    else runs.push(pos, next)
+    bytes += next - pos
+    entries++
     pos = next
   }
   return { set, shard, whole: false, runs, bytes, entries, abandoned }

@@ -1,7 +1,6 @@
 import type { Block } from './block-io.js'
 import { F_FILE_OFFSET, TAIL_LEN } from './control-block.js'
 import type { FileOutput, Piece } from './file-output.js'
-import { ENTRY_PREFIX_SIZE } from './framed-format.js'
 import type { OutputIo } from './output-io.js'
 import type { FlushContext } from './set-flusher.js'
 
@@ -13,7 +12,7 @@ const NEWLINE = 0x0a
  *
  * Invariant: the file is `F_FILE_OFFSET` bytes of whole aligned blocks followed by `TAIL_LEN`
  * bytes of a partial block, and those tail bytes are also at the start of the staging buffer.
- * A flush converts the records after them into the staging buffer, writes every whole block
+ * A flush copies the shards' lines after them into the staging buffer, writes every whole block
  * with O_DIRECT (the first one rewrites the old partial block: identical bytes plus new ones)
  * and the new partial block with a buffered write, so the file only ever grows by complete
  * entries, never holds padding, and ends at its exact length.
@@ -23,6 +22,7 @@ const NEWLINE = 0x0a
  */
 export class LinesOutput implements FileOutput {
   private readonly staging: Block
+  private tailUnsynced = false
 
   constructor(
     private readonly cx: FlushContext,
@@ -33,26 +33,15 @@ export class LinesOutput implements FileOutput {
   }
 
   write(pieces: readonly Piece[]): boolean {
-    const { ctl, views, addresses, lib } = this.cx
+    const { ctl, views } = this.cx
     const staging = this.staging
     let out = Atomics.load(ctl.i32, TAIL_LEN)
+    // Shards hold the lines themselves (entry-writer.ts): one large copy per run, after the tail.
     for (const p of pieces) {
-      const k = p.set * ctl.numShards + p.shard
+      const view = views[p.set * ctl.numShards + p.shard]!
       for (let r = 0; r < p.runs.length; r += 2) {
-        const from = p.runs[r]!
-        const to = p.runs[r + 1]!
-        if (lib && addresses && staging.addr !== 0) {
-          const n = lib.recordsToLines(
-            addresses[k]! + from,
-            to - from,
-            staging.addr + out,
-            staging.view.length - out,
-          )
-          if (n < 0) throw new Error(`asyncdirect: cannot convert records to lines (${n})`)
-          out += n
-        } else {
-          out = recordsToLines(views[k]!, from, to, staging.view, out)
-        }
+        staging.view.set(view.subarray(p.runs[r]!, p.runs[r + 1]!), out)
+        out += p.runs[r + 1]! - p.runs[r]!
       }
     }
     return this.commit(staging, out)
@@ -72,6 +61,17 @@ export class LinesOutput implements FileOutput {
     } finally {
       if (buffer !== this.staging) this.io.free(buffer)
     }
+  }
+
+  /**
+   * The partial block was written through the page cache without O_DSYNC (it is rewritten by
+   * the next flush, often milliseconds later): one fdatasync makes it durable when it must be.
+   */
+  sync(): boolean {
+    if (!this.cx.dsync || !this.tailUnsynced) return true
+    if (!this.io.syncBuffered()) return false
+    this.tailUnsynced = false
+    return true
   }
 
   /** Writes `buffer[0, length)` at F_FILE_OFFSET: whole blocks direct, the partial one buffered. */
@@ -99,19 +99,4 @@ export class LinesOutput implements FileOutput {
     Atomics.store(i32, TAIL_LEN, tail)
     return true
   }
-}
-
-/** The JavaScript twin of the native ad_records_to_lines, for shard memory without C. */
-function recordsToLines(src: Buffer, from: number, to: number, dst: Uint8Array, out: number): number {
-  let pos = from
-  while (pos + ENTRY_PREFIX_SIZE <= to) {
-    const n = src.readUInt32LE(pos)
-    pos += ENTRY_PREFIX_SIZE
-    if (n > to - pos) throw new Error('asyncdirect: a record overruns its shard')
-    src.copy(dst, out, pos, pos + n)
-    out += n
-    if (n === 0 || src[pos + n - 1] !== NEWLINE) dst[out++] = NEWLINE
-    pos += n
-  }
-  return out
 }

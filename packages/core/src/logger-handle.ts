@@ -90,6 +90,7 @@ export function openThreadView(handle: LoggerHandle, report: (r: FlushReport) =>
     writerContext() {
       return {
         ctl,
+        format: handle.format,
         views,
         shardSize: memory.shardSize,
         backpressure: handle.backpressure,

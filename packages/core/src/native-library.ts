@@ -10,7 +10,7 @@ export const OPEN_DIRECT = 1
 export const OPEN_DSYNC = 2
 export const OPEN_CREATE = 4
 
-const ABI_VERSION = 2
+const ABI_VERSION = 3
 
 /**
  * The C library's functions, bound with koffi. Addresses are plain numbers (user-space addresses
@@ -36,8 +36,6 @@ export interface NativeLibrary {
   ftruncate(fd: number, length: number): number
   fallocate(fd: number, mode: number, offset: number, length: number): number
   flockExclusive(fd: number): number
-  /** Framed records at src to text lines at dst; bytes written, or -errno. */
-  recordsToLines(src: number, len: number, dst: number, cap: number): number
   /** out = [resident pages, total pages] */
   cachedPages(path: string, out: BigUint64Array): number
   /** A JS view of C memory. The memory must outlive the view: koffi attaches no finalizer. */
@@ -124,9 +122,6 @@ function bind(path: string): NativeLibrary {
   const ftruncate = f('int ad_ftruncate(int fd, int64_t length)')
   const fallocate = f('int ad_fallocate(int fd, int mode, int64_t offset, int64_t length)')
   const flockExclusive = f('int ad_flock_exclusive(int fd)')
-  const recordsToLines = f(
-    'int64_t ad_records_to_lines(uint64_t src, uint64_t len, uint64_t dst, uint64_t cap)',
-  )
   const cachedPages = f('int ad_cached_pages(const char *path, _Out_ uint64_t *out)')
   const num = (v: unknown) => Number(v)
   return {
@@ -146,7 +141,6 @@ function bind(path: string): NativeLibrary {
     ftruncate: (fd, len) => ftruncate(fd, len) as number,
     fallocate: (fd, mode, off, len) => fallocate(fd, mode, off, len) as number,
     flockExclusive: (fd) => flockExclusive(fd) as number,
-    recordsToLines: (src, len, dst, cap) => num(recordsToLines(src, len, dst, cap)),
     cachedPages: (p, out) => cachedPages(p, out) as number,
     view: (a, l) => koffi.view(a, l),
   }

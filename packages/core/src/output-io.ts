@@ -1,4 +1,4 @@
-import { constants, openSync } from 'node:fs'
+import { constants, fdatasyncSync, openSync } from 'node:fs'
 import { type Block, BlockIo } from './block-io.js'
 import {
   ALIGNMENT,
@@ -57,6 +57,23 @@ export class OutputIo {
         this.cx.report({ type: 'error', error })
         return -1
       }
+    }
+  }
+
+  /** fdatasync of the buffered descriptor; false (reported) on failure. */
+  syncBuffered(): boolean {
+    const { i32, f64 } = this.cx.ctl
+    const fd = Atomics.load(i32, BUFFERED_FD)
+    if (fd < 0) return true
+    try {
+      fdatasyncSync(fd)
+      return true
+    } catch (err) {
+      const error = IoError.fromNode(err, 'fdatasync', this.cx.path)
+      f64[F_FLUSH_ERRORS]! += 1
+      Atomics.store(i32, LAST_ERRNO, errnoNumber(error.code))
+      this.cx.report({ type: 'error', error })
+      return false
     }
   }
 

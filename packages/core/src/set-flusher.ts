@@ -126,6 +126,10 @@ export class SetFlusher {
    * the other set is free, so writers go on meanwhile; written in place otherwise).
    */
   flushAll(): boolean {
+    return this.writeAll() && this.output.sync()
+  }
+
+  private writeAll(): boolean {
     const { i32 } = this.cx.ctl
     for (;;) {
       if (!this.flushPending() || !this.flushLate(false)) return false
@@ -162,7 +166,7 @@ export class SetFlusher {
       if (state === SetState.QUARANTINED || !this.hasSealedData(s)) continue
       if (!this.flushSet(s, 'final')) return false
     }
-    if (!this.flushLate(true)) return false
+    if (!this.flushLate(true) || !this.output.sync()) return false
     this.foldCounters()
     Atomics.store(i32, FINAL, 1)
     return true
@@ -213,8 +217,8 @@ export class SetFlusher {
    * the calling thread's order holds).
    */
   writeOversize(bytes: Uint8Array): boolean {
-    if (!this.flushAll()) return false
-    if (!this.output.writeEntry(bytes)) return false
+    if (!this.writeAll()) return false
+    if (!this.output.writeEntry(bytes) || !this.output.sync()) return false
     this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += 1
     this.cx.ctl.f64[F_OVERSIZE]! += 1
     return true
@@ -272,7 +276,14 @@ export class SetFlusher {
         batch.entries += Atomics.load(i32, shardWord(this.numShards, set, i) + COUNT)
       } else if (mode !== 'swapped') {
         // In place or final: the set cannot wait in quarantine; what is unfinished is abandoned.
-        const plan = planLateShard(this.cx.ctl, set, i, this.cx.views[set * this.numShards + i]!, true)
+        const plan = planLateShard(
+          this.cx.ctl,
+          set,
+          i,
+          this.cx.views[set * this.numShards + i]!,
+          true,
+          this.cx.format,
+        )
         if (plan) addPlan(batch, plan)
       }
     }
@@ -340,7 +351,7 @@ export class SetFlusher {
       const abandon = final || now - ctl.f64[F_QUARANTINED_AT + s]! > abandonAfter(this.cx.flushTimeout)
       for (let i = 0; i < this.numShards; i++) {
         if (shardWritten(ctl, s, i)) continue
-        const plan = planLateShard(ctl, s, i, views[s * this.numShards + i]!, abandon)
+        const plan = planLateShard(ctl, s, i, views[s * this.numShards + i]!, abandon, this.cx.format)
         if (plan) addPlan(batch, plan)
         else waiting = true
       }

@@ -14,8 +14,10 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
+import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, shardWord } from '../dist/control-block.js'
 import { createLogger, type Logger } from '../dist/index.js'
 import { loadNative } from '../dist/native-library.js'
+import { viewShards } from '../dist/shard-memory.js'
 // @ts-expect-error: a plain .mjs fixture shared with child processes, no declarations
 import { isLoggedLine, line } from './fixtures/lines-entries.mjs'
 
@@ -242,6 +244,39 @@ describe("format: 'lines'", () => {
       expect(lines.every((text, seq) => text === lineOf('child', seq))).toBe(true)
     })
   }
+
+  it('leaves out, and counts, a line whose writer died mid-copy; never writes its NUL bytes', async () => {
+    const native = loadNative()
+    if (!native.ok) throw new Error(native.reason)
+    const path = nextPath()
+    const logger = await createLogger({
+      path,
+      format: 'lines',
+      bufferSize: 128 << 10,
+      numShards: 2,
+      flushTimeout: 5,
+    })
+    logger.log('before') // the main thread's shard (0)
+    // A writer on shard 1 reserves 40 bytes, copies 10 of them and dies (never commits).
+    const i32 = new Int32Array(logger.handle.control)
+    const set = Atomics.load(i32, ACTIVE_GEN) & 1
+    const word = shardWord(2, set, 1)
+    const start = Atomics.load(i32, word + RESERVED)
+    expect(Atomics.compareExchange(i32, word + RESERVED, start, start + 40)).toBe(start)
+    const shard = viewShards(native.lib, logger.handle.memory)[set * 2 + 1]!
+    shard.write('half a lin', start)
+    // Another writer on shard 1 finishes its line after the dead one.
+    const next = Atomics.add(i32, word + RESERVED, 10)
+    shard.write('after it!\n', next)
+    Atomics.add(i32, word + COUNT, 1)
+    Atomics.add(i32, word + COMMITTED, 10)
+    logger.log('after')
+    await logger.close()
+    const text = readFileSync(path, 'utf8')
+    expect(text.includes('\0')).toBe(false)
+    expect(text.split('\n').sort()).toEqual(['', 'after', 'after it!', 'before'])
+    expect(logger.getStatsSnapshot().abandonedEntries).toBe(1)
+  })
 
   it('writes the same bytes through the buffered fallback without the native library', () => {
     const path = nextPath()
