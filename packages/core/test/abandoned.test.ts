@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, SET_STATE, shardWord } from '../dist/control-block.js'
 import { attach, createLogger, type Logger, type LoggerHandle, verify } from '../dist/index.js'
 import { loadNative } from '../dist/native-library.js'
+import { decodeFramed } from './support/framed-decoder.js'
 
 // A writer that reserved space and never committed (it died, or is very slow) must neither hang a
 // flush nor corrupt a block, and is counted. The test plays that writer itself: it takes a
@@ -127,34 +128,6 @@ function reserveUncommitted(
       Atomics.add(i32, word + COMMITTED, size)
     },
   }
-}
-
-/** Entries of a framed file, decoded independently of the package's reader. */
-function decodeFramed(path: string): string[] {
-  const buf = readFileSync(path)
-  const out: string[] = []
-  let off = 0
-  while (off + 8 <= buf.length) {
-    const capacity = buf.readUInt32LE(off)
-    const valid = buf.readUInt32LE(off + 4)
-    if (capacity === 0 && valid === 0) {
-      off += 512
-      continue
-    }
-    if (capacity % 512 !== 0 || 8 + valid > capacity || off + capacity > buf.length) {
-      throw new Error(`bad block header at ${off}: capacity ${capacity}, validBytes ${valid}`)
-    }
-    let p = off + 8
-    const end = p + valid
-    while (p < end) {
-      const len = buf.readUInt32LE(p)
-      if (p + 4 + len > end) throw new Error(`entry at ${p} overruns its block`)
-      out.push(buf.toString('utf8', p + 4, p + 4 + len))
-      p += 4 + len
-    }
-    off += capacity
-  }
-  return out
 }
 
 const seq = (prefix: string, count: number, pad = 0): string[] =>

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger, type Logger, type LoggerConfig, verify } from '../dist/index.js'
 import { loadNative } from '../dist/native-library.js'
+import { decodeFramedBuffers } from './support/framed-decoder.js'
 
 // O_DIRECT is really used: the kernel's view of the descriptor (/proc/self/fdinfo) has the flags,
 // and a 64 MiB log leaves (almost) nothing in the page cache. The buffered fallbacks (asked for,
@@ -50,35 +51,6 @@ function fdFlags(fd: number): number {
   const m = /^flags:\s+([0-7]+)$/m.exec(info)
   if (!m) throw new Error(`no flags line in fdinfo of ${fd}: ${info}`)
   return Number.parseInt(m[1]!, 8)
-}
-
-/** Decodes a framed file: blocks at aligned offsets, stepping by capacity, zero headers skipped. */
-function decodeFramed(path: string): Buffer[] {
-  const buf = readFileSync(path)
-  const out: Buffer[] = []
-  let off = 0
-  while (off + 8 <= buf.length) {
-    const capacity = buf.readUInt32LE(off)
-    const valid = buf.readUInt32LE(off + 4)
-    if (capacity === 0 && valid === 0) {
-      off += 512
-      continue
-    }
-    if (capacity % 512 !== 0 || 8 + valid > capacity || off + capacity > buf.length) {
-      throw new Error(`bad block header at ${off}: capacity ${capacity}, validBytes ${valid}`)
-    }
-    let p = off + 8
-    const end = p + valid
-    while (p < end) {
-      const len = buf.readUInt32LE(p)
-      if (p + 4 + len > end) throw new Error(`entry at ${p} overruns its block`)
-      out.push(Buffer.from(buf.subarray(p + 4, p + 4 + len)))
-      p += 4 + len
-    }
-    off += capacity
-  }
-  if (off < buf.length && buf.subarray(off).some((b) => b !== 0)) throw new Error(`trailing bytes at ${off}`)
-  return out
 }
 
 /** A varied set of entries: text (ASCII and not), empty, binary with zeros, shard-sized, oversize. */
@@ -169,7 +141,7 @@ describe('O_DIRECT | O_DSYNC', () => {
     expect(total).toBeGreaterThanOrEqual((64 * MiB) / 4096)
     expect(resident, `${resident} of ${total} pages cached`).toBeLessThan(total * 0.05)
 
-    const entries = decodeFramed(path)
+    const entries = decodeFramedBuffers(path)
     expect(entries.length).toBe(COUNT)
     entries.forEach((e, i) => {
       if (e.length !== 1020 || e.readUInt32LE(0) !== i) throw new Error(`entry ${i} damaged`)
@@ -203,7 +175,7 @@ describe('O_DIRECT | O_DSYNC', () => {
     const entries = sampleEntries(MiB / 4)
     logAll(logger, entries)
     await logger.close()
-    expect(decodeFramed(path)).toEqual(asBytes(entries))
+    expect(decodeFramedBuffers(path)).toEqual(asBytes(entries))
     expect((await verify(path)).ok).toBe(true)
   })
 })
@@ -236,8 +208,8 @@ describe('buffered fallback', () => {
     expect(buffered.getStatsSnapshot().directIO).toBe(false)
 
     const want = asBytes(entries)
-    expect(decodeFramed(directPath)).toEqual(want)
-    expect(decodeFramed(bufferedPath)).toEqual(want)
+    expect(decodeFramedBuffers(directPath)).toEqual(want)
+    expect(decodeFramedBuffers(bufferedPath)).toEqual(want)
     expect((await verify(bufferedPath)).ok).toBe(true)
   })
 
@@ -275,14 +247,14 @@ describe('buffered fallback', () => {
     expect(warnings.length, r.stderr).toBe(1)
     expect(warnings[0]).toMatch(/ASYNCDIRECT_NATIVE=0/)
 
-    const entries = decodeFramed(file1).map((e) => e.toString('utf8'))
+    const entries = decodeFramedBuffers(file1).map((e) => e.toString('utf8'))
     expect(entries.length).toBe(2 * COUNT)
     const main = entries.filter((e) => e.startsWith('fb '))
     const fromWorker = entries.filter((e) => e.startsWith('fw '))
     expect(main).toEqual(Array.from({ length: COUNT }, (_, i) => `fb ${i} ${'q'.repeat(i % 37)}`))
     expect(fromWorker).toEqual(Array.from({ length: COUNT }, (_, i) => `fw ${i}`))
     expect((await verify(file1)).ok).toBe(true)
-    expect(decodeFramed(file2).map((e) => e.toString())).toEqual(['second file entry'])
+    expect(decodeFramedBuffers(file2).map((e) => e.toString())).toEqual(['second file entry'])
   })
 })
 
@@ -308,7 +280,7 @@ describe.skipIf(!shmIsTmpfs)('tmpfs (/dev/shm)', () => {
       logAll(logger, entries)
       await logger.close()
       expect(logger.getStatsSnapshot().flushErrors).toBe(0)
-      expect(decodeFramed(path)).toEqual(asBytes(entries))
+      expect(decodeFramedBuffers(path)).toEqual(asBytes(entries))
       const report = await verify(path)
       expect(report.ok).toBe(true)
       expect(report.entries).toBe(entries.length)

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { verify } from '../dist/index.js'
+import { decodeFramed } from './support/framed-decoder.js'
 
 // Child processes log and leave in every way a process can: process.exit(), an uncaught exception,
 // an unhandled rejection, the natural end, close() (twice). The exit hook must have written every
@@ -55,35 +56,6 @@ function run(args: string[]): Promise<ChildResult> {
       resolve({ hung, code, signal, stdout, stderr })
     })
   })
-}
-
-/** Decodes a framed file: blocks at aligned offsets, stepping by capacity, zero headers skipped. */
-function decodeFramed(path: string): string[] {
-  const buf = readFileSync(path)
-  const out: string[] = []
-  let off = 0
-  while (off + 8 <= buf.length) {
-    const capacity = buf.readUInt32LE(off)
-    const valid = buf.readUInt32LE(off + 4)
-    if (capacity === 0 && valid === 0) {
-      off += 512
-      continue
-    }
-    if (capacity % 512 !== 0 || 8 + valid > capacity || off + capacity > buf.length) {
-      throw new Error(`bad block header at ${off}: capacity ${capacity}, validBytes ${valid}`)
-    }
-    let p = off + 8
-    const end = p + valid
-    while (p < end) {
-      const len = buf.readUInt32LE(p)
-      if (p + 4 + len > end) throw new Error(`entry at ${p} overruns its block`)
-      out.push(buf.toString('utf8', p + 4, p + 4 + len))
-      p += 4 + len
-    }
-    off += capacity
-  }
-  if (off < buf.length && buf.subarray(off).some((b) => b !== 0)) throw new Error(`trailing bytes at ${off}`)
-  return out
 }
 
 /**

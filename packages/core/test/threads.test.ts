@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ACTIVE_GEN, SET_STATE } from '../dist/control-block.js'
 import { attach, createLogger, type Logger, type LoggerHandle, verify } from '../dist/index.js'
+import { decodeFramed } from './support/framed-decoder.js'
 
 // Many worker threads write into one logger through attach(handle). The file is decoded by an
 // independent reader written from the format description (not the package's reader), and every
@@ -17,38 +18,6 @@ let fileCounter = 0
 const nextPath = (): string => join(dir, `threads-${fileCounter++}.log`)
 
 const WRITER = new URL('./fixtures/thread-writer.mjs', import.meta.url)
-
-/** Decodes a framed file: blocks at aligned offsets, stepping by capacity, zero headers skipped. */
-function decodeFramed(path: string): string[] {
-  const buf = readFileSync(path)
-  const out: string[] = []
-  let off = 0
-  while (off + 8 <= buf.length) {
-    const capacity = buf.readUInt32LE(off)
-    const valid = buf.readUInt32LE(off + 4)
-    if (capacity === 0 && valid === 0) {
-      off += 512
-      continue
-    }
-    if (capacity % 512 !== 0 || 8 + valid > capacity || off + capacity > buf.length) {
-      throw new Error(`bad block header at ${off}: capacity ${capacity}, validBytes ${valid}`)
-    }
-    let p = off + 8
-    const end = p + valid
-    while (p < end) {
-      const len = buf.readUInt32LE(p)
-      if (p + 4 + len > end) throw new Error(`entry at ${p} overruns its block`)
-      out.push(buf.toString('latin1', p + 4, p + 4 + len))
-      p += 4 + len
-    }
-    for (let z = end; z < off + capacity; z++) {
-      if (buf[z] !== 0) throw new Error(`non-zero padding at ${z}`)
-    }
-    off += capacity
-  }
-  if (off < buf.length && buf.subarray(off).some((b) => b !== 0)) throw new Error(`trailing bytes at ${off}`)
-  return out
-}
 
 /**
  * Checks that the file holds, for every writer `w<id>` of `expected`, exactly the entries
@@ -171,7 +140,7 @@ async function closeAndCheck(
   await logger.close()
   const report = await verify(logger.path)
   expect(report.problems).toEqual([])
-  const entries = decodeFramed(logger.path)
+  const entries = decodeFramed(logger.path, 'latin1')
   expect(report.entries).toBe(entries.length)
   checkEntries(entries, expected, main)
   const stats = logger.getStatsSnapshot()
@@ -310,7 +279,7 @@ describe('worker threads share one logger through attach(handle)', () => {
       const writer = await attach(good)
       expect(writer.log('attached in main')).toBe(true)
       await logger.close()
-      expect(decodeFramed(logger.path)).toEqual(['attached in main'])
+      expect(decodeFramed(logger.path, 'latin1')).toEqual(['attached in main'])
     } finally {
       await logger.close()
     }
@@ -340,7 +309,7 @@ describe('worker threads share one logger through attach(handle)', () => {
     const stats = logger.getStatsSnapshot()
     expect(stats.droppedLogs).toBe(20)
     expect(stats.totalLogs).toBe(500 + 300 + 1 + 1 + 20)
-    const entries = decodeFramed(logger.path)
+    const entries = decodeFramed(logger.path, 'latin1')
     expect(entries.some((e) => e.startsWith('after-detach'))).toBe(false)
     checkEntries(
       entries,
