@@ -23,8 +23,8 @@ import {
   STOP,
   unlockIo,
 } from './control-block.js'
+import type { FlushReport } from './flush-context.js'
 import { type LoggerHandle, openThreadView } from './logger-handle.js'
-import type { FlushReport } from './set-flusher.js'
 import { toMessage } from './thread-messages.js'
 
 const handle = workerData as LoggerHandle

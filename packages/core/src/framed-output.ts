@@ -1,9 +1,9 @@
 import type { Block } from './block-io.js'
 import { F_FILE_OFFSET } from './control-block.js'
 import type { FileOutput, Piece } from './file-output.js'
+import type { FlushContext } from './flush-context.js'
 import { alignUp, BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, writeBlockHeader } from './framed-format.js'
 import type { OutputIo } from './output-io.js'
-import type { FlushContext } from './set-flusher.js'
 
 /**
  * Writes the framed format: each piece becomes one block at the end of the file. A whole shard

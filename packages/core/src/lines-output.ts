@@ -1,8 +1,8 @@
 import type { Block } from './block-io.js'
 import { F_FILE_OFFSET, TAIL_LEN } from './control-block.js'
 import type { FileOutput, Piece } from './file-output.js'
+import type { FlushContext } from './flush-context.js'
 import type { OutputIo } from './output-io.js'
-import type { FlushContext } from './set-flusher.js'
 
 const NEWLINE = 0x0a
 

@@ -2,8 +2,9 @@ import type { Block } from './block-io.js'
 import type { BackpressurePolicy, LogFormat } from './config.js'
 import { type ControlBlock, viewControlBlock } from './control-block.js'
 import type { WriterContext } from './entry-writer.js'
+import type { FlushContext, FlushReport } from './flush-context.js'
 import { loadNativeFrom, type NativeLibrary } from './native-library.js'
-import { type FlushContext, type FlushReport, SetFlusher } from './set-flusher.js'
+import { SetFlusher } from './set-flusher.js'
 import { type ShardMemoryDescriptor, viewShards, viewStaging } from './shard-memory.js'
 
 /**

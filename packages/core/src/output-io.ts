@@ -11,7 +11,7 @@ import {
   LAST_ERRNO,
 } from './control-block.js'
 import { errnoNumber, IoError } from './errno-name.js'
-import type { FlushContext } from './set-flusher.js'
+import type { FlushContext } from './flush-context.js'
 
 /**
  * Writes blocks to the log file for a {@link FileOutput}: with O_DIRECT while the file system

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events'
-import type { FlushReport } from './set-flusher.js'
+import type { FlushReport } from './flush-context.js'
 
 const warned = new Set<string>()
 

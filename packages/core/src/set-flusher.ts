@@ -1,14 +1,9 @@
-import type { Block } from './block-io.js'
-import type { LogFormat } from './config.js'
 import {
   ACTIVE_GEN,
   CLOSED_FOR_GOOD,
   COMMITTED,
   COUNT,
-  type ControlBlock,
-  DROPPED,
   F_ABANDONED,
-  F_DROPPED_TOTAL,
   F_ENTRIES_WRITTEN,
   F_FLUSH_MS_LAST,
   F_FLUSH_MS_MAX,
@@ -17,53 +12,25 @@ import {
   F_LAST_FLUSH_AT,
   F_OVERSIZE,
   F_QUARANTINED_AT,
-  F_SET_SWAPS,
-  F_SHARD_WRITES,
   FINAL,
   NAP,
   OFFSET_MASK,
   RESERVED,
   SEALED,
-  SET_FREED,
   SET_GEN,
   SET_STATE,
   SetState,
-  SWAPS,
   shardWord,
 } from './control-block.js'
-import type { IoError } from './errno-name.js'
 import type { FileOutput, Piece } from './file-output.js'
-import { alignUp, BLOCK_HEADER_SIZE } from './framed-format.js'
+import type { FlushContext } from './flush-context.js'
+import { BLOCK_HEADER_SIZE } from './framed-format.js'
 import { FramedOutput } from './framed-output.js'
 import { type LatePlan, markShardWritten, planLateShard, shardDone, shardWritten } from './late-records.js'
 import { LinesOutput } from './lines-output.js'
-import type { NativeLibrary } from './native-library.js'
 import { OutputIo } from './output-io.js'
+import { foldCounters, foldShardCount, resetSet, settleFinal } from './set-recycling.js'
 import { requestSwap } from './set-swap.js'
-
-/** What a flush tells the thread that owns the logger. */
-export type FlushReport =
-  | { type: 'error'; error: IoError }
-  | { type: 'fallback'; reason: string }
-  | { type: 'abandoned'; entries: number; shard: number }
-
-/** Everything a thread needs to write buffer sets to the file. */
-export interface FlushContext {
-  ctl: ControlBlock
-  /** Shard views, index `set * numShards + shard`. */
-  views: Buffer[]
-  /** C addresses of the shards, same order; null for SharedArrayBuffer memory. */
-  addresses: number[] | null
-  lib: NativeLibrary | null
-  path: string
-  shardSize: number
-  flushTimeout: number
-  dsync: boolean
-  format: LogFormat
-  /** The lines format's staging buffer (shared by every thread); null for framed. */
-  staging: Block | null
-  report(report: FlushReport): void
-}
 
 /**
  * A quarantined set's unfinished records are abandoned after this long (ms), or at the final
@@ -226,9 +193,11 @@ export class SetFlusher {
 
   /** Folds the writers' 32-bit counters into the 64-bit totals before they can wrap. */
   foldCounters(): void {
-    const { i32, f64 } = this.cx.ctl
-    f64[F_DROPPED_TOTAL]! += Atomics.exchange(i32, DROPPED, 0)
-    f64[F_SET_SWAPS]! += Atomics.exchange(i32, SWAPS, 0)
+    foldCounters(this.cx.ctl)
+  }
+
+  private reset(set: number, mode: 'swapped' | 'in-place'): void {
+    resetSet(this.cx.ctl, this.cx.views, this.cx.shardSize, this.io.alignment(), set, mode)
   }
 
   private hasSealedData(set: number): boolean {
@@ -295,14 +264,14 @@ export class SetFlusher {
     for (let i = 0; i < this.numShards; i++) {
       // Swapped: an unsettled shard waits, whole, in the quarantined set until it settles.
       markShardWritten(this.cx.ctl, set, i, this.complete[i] === 1 || mode !== 'swapped')
-      if (this.complete[i]) this.foldShardCount(set, i)
+      if (this.complete[i]) foldShardCount(this.cx.ctl, set, i)
     }
     if (!allComplete && mode !== 'in-place') {
       Atomics.store(i32, SET_STATE + set, SetState.QUARANTINED)
       this.cx.ctl.f64[F_QUARANTINED_AT + set] = Date.now()
     }
     if (mode === 'final') {
-      this.settleFinal(set)
+      settleFinal(this.cx.ctl, set)
     } else if (mode === 'in-place') {
       // Incomplete: its writers were given up on as dead (their records abandoned and counted)
       // and the set is reused; a writer merely stalled that long could still scribble on it.
@@ -389,54 +358,12 @@ export class SetFlusher {
       let done = true
       for (let i = 0; i < this.numShards && done; i++) done = shardDone(ctl, s, i)
       if (!done) continue
-      for (let i = 0; i < this.numShards; i++) this.foldShardCount(s, i)
-      if (final) this.settleFinal(s)
+      for (let i = 0; i < this.numShards; i++) foldShardCount(ctl, s, i)
+      if (final) settleFinal(ctl, s)
       else this.reset(s, 'swapped')
     }
     this.foldCounters()
     return true
-  }
-
-  private foldShardCount(set: number, shard: number): void {
-    const { i32, f64 } = this.cx.ctl
-    f64[F_SHARD_WRITES + shard]! += Atomics.exchange(i32, shardWord(this.numShards, set, shard) + COUNT, 0)
-  }
-
-  /** After the final flush: the set stays sealed for good, emptied so a retry writes nothing twice. */
-  private settleFinal(set: number): void {
-    const { i32 } = this.cx.ctl
-    const quarantined = Atomics.load(i32, SET_STATE + set) === SetState.QUARANTINED
-    let settled = true
-    for (let i = 0; i < this.numShards; i++) {
-      const w = shardWord(this.numShards, set, i)
-      this.foldShardCount(set, i)
-      // A writer that never committed keeps its shard as it is (and the memory unfreed).
-      if (quarantined && !shardDone(this.cx.ctl, set, i)) {
-        settled = false
-        continue
-      }
-      Atomics.store(i32, w + COMMITTED, 0)
-      Atomics.store(i32, w + RESERVED, SEALED | CLOSED_FOR_GOOD | BLOCK_HEADER_SIZE)
-    }
-    if (settled) Atomics.store(i32, SET_STATE + set, SetState.FREE)
-  }
-
-  /** Zeroes what a set used and makes it FREE (sealed), or ACTIVE again after an in-place flush. */
-  private reset(set: number, mode: 'swapped' | 'in-place'): void {
-    const { i32 } = this.cx.ctl
-    const alignment = this.io.alignment()
-    for (let i = 0; i < this.numShards; i++) {
-      const w = shardWord(this.numShards, set, i)
-      const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
-      const used = Math.min(alignUp(end, alignment), this.cx.shardSize)
-      if (end > 0) this.cx.views[set * this.numShards + i]!.fill(0, 0, used)
-      Atomics.store(i32, w + COMMITTED, 0)
-      markShardWritten(this.cx.ctl, set, i, false)
-      Atomics.store(i32, w + RESERVED, mode === 'in-place' ? BLOCK_HEADER_SIZE : SEALED | BLOCK_HEADER_SIZE)
-    }
-    Atomics.store(i32, SET_STATE + set, mode === 'in-place' ? SetState.ACTIVE : SetState.FREE)
-    Atomics.add(i32, SET_FREED, 1)
-    Atomics.notify(i32, SET_FREED)
   }
 }
 

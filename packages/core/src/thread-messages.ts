@@ -1,5 +1,5 @@
 import { IoError } from './errno-name.js'
-import type { FlushReport } from './set-flusher.js'
+import type { FlushReport } from './flush-context.js'
 
 /** A {@link FlushReport} as it crosses from a worker thread to the owner (errors lose their class). */
 export type FlushMessage =
