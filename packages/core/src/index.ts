@@ -14,6 +14,7 @@ export {
   type LogFormat,
   type LoggerConfig,
   type ResolvedConfig,
+  resolveConfig,
 } from './config.js'
 export { IoError } from './errno-name.js'
 export { type FollowOptions, followEntries } from './file-follower.js'
@@ -33,7 +34,7 @@ export {
 } from './framed-format.js'
 export { DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, readLines } from './lines-reader.js'
 export { FileLockedError } from './log-file.js'
-export { createLogger, Logger } from './logger.js'
+export { createLogger, Logger, openLogger } from './logger.js'
 export type { LoggerHandle } from './logger-handle.js'
 export {
   type ReadEntriesOptions,

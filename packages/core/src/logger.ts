@@ -24,6 +24,7 @@ import {
   OFFSET_MASK,
   RESERVED,
   SEALED,
+  SET_FREED,
   SET_GEN,
   SET_STATE,
   SetState,
@@ -79,8 +80,7 @@ export class Logger extends EventEmitter {
     private readonly lib: NativeLibrary | null,
     private readonly memory: ShardMemoryDescriptor,
     private readonly thread: ThreadView,
-    private readonly worker: Worker,
-    private readonly workerExited: Promise<void>,
+    private readonly flusher: FlusherThread,
     handle: LoggerHandle,
   ) {
     super()
@@ -89,13 +89,18 @@ export class Logger extends EventEmitter {
     this.ctl = thread.ctl
     this.writer = new EntryWriter(thread.writerContext())
     this.removeExitHook = onExit(() => this.flushAtExit())
-    worker.on('message', (m: FlushMessage) => {
+    flusher.worker.on('message', (m: FlushMessage) => {
       const report = fromMessage(m)
       if (report) deliverReport(this, report)
     })
-    // A 'message' listener refs the worker's port again: the flusher must never keep the
-    // process alive (the exit hook writes what it has not).
-    worker.unref()
+    // A 'message' listener refs the worker's port again: once started, the flusher must never
+    // keep the process alive (the exit hook writes what it has not).
+    if (flusher.started) flusher.worker.unref()
+  }
+
+  /** Resolves when the flusher thread runs (at once for a logger from {@link createLogger}). */
+  ready(): Promise<void> {
+    return this.flusher.ready
   }
 
   /**
@@ -180,8 +185,8 @@ export class Logger extends EventEmitter {
     Atomics.store(i32, STOP, 1)
     wakeFlusher(i32)
     // The flusher writes the last sets and exits; hold the process open until it has.
-    this.worker.ref()
-    await this.workerExited
+    this.flusher.worker.ref()
+    await this.flusher.exited
     if (Atomics.load(i32, FINAL) !== 1) this.flushHere(true)
     const complete = Atomics.load(i32, FINAL) === 1
     this.release()
@@ -264,6 +269,27 @@ export class Logger extends EventEmitter {
  * @throws {FileLockedError} when another logger already writes the file.
  */
 export async function createLogger(config: LoggerConfig): Promise<Logger> {
+  const logger = openLogger(config)
+  try {
+    await logger.ready()
+  } catch (err) {
+    await logger.close().catch(() => {})
+    throw err
+  }
+  return logger
+}
+
+/**
+ * {@link createLogger} without waiting for the flusher thread to start: the logger takes entries
+ * at once (for a constructor that must be synchronous, such as a winston transport's). The file is
+ * opened, locked and the buffers allocated before this returns; `logger.ready()` resolves when the
+ * flusher runs. Should the flusher fail to start, writers and `close()` write from their own
+ * threads, and `ready()` rejects.
+ * @throws {ConfigError} for an invalid configuration.
+ * @throws {IoError} when the file cannot be opened.
+ * @throws {FileLockedError} when another logger already writes the file.
+ */
+export function openLogger(config: LoggerConfig): Logger {
   const cfg = resolveConfig(config)
   const native = loadNative()
   const lib = native.ok ? native.lib : null
@@ -322,8 +348,8 @@ export async function createLogger(config: LoggerConfig): Promise<Logger> {
         },
       )
     }
-    const { worker, exited } = await startFlusher(handle)
-    logger = new Logger(file, lib, memory, thread, worker, exited, handle)
+    const flusher = startFlusher(handle, ctl)
+    logger = new Logger(file, lib, memory, thread, flusher, handle)
     return logger
   } catch (err) {
     if (memory) releaseShards(lib, memory)
@@ -350,23 +376,46 @@ function initControlBlock(ctl: ControlBlock, file: OpenLogFile): void {
   i32[FLUSHER_STATE] = FlusherState.STARTING
 }
 
-async function startFlusher(handle: LoggerHandle): Promise<{ worker: Worker; exited: Promise<void> }> {
+interface FlusherThread {
+  worker: Worker
+  /** Settles when the worker has exited. */
+  exited: Promise<void>
+  /** Resolves when the flusher runs; rejects if it failed to start. */
+  ready: Promise<void>
+  started: boolean
+}
+
+function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
   const worker = new Worker(new URL('./flusher-thread.js', import.meta.url), { workerData: handle })
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      // However it ended, nobody may wait for it any more: writers and flush() write themselves.
+      Atomics.store(ctl.i32, FLUSHER_STATE, FlusherState.STOPPED)
+      Atomics.add(ctl.i32, SET_FREED, 1)
+      Atomics.notify(ctl.i32, SET_FREED)
+      Atomics.notify(ctl.i32, FLUSH_DONE)
+      resolve()
+    }),
+  )
+  const ready = new Promise<void>((resolve, reject) => {
     const onMessage = (m: FlushMessage) => {
       if (m.type !== 'ready') return
       worker.off('message', onMessage)
-      worker.off('error', reject)
+      // Started: from now on the flusher never keeps the process alive (the exit hook writes
+      // what it has not). Until then it does, so that awaiting ready() is not cut short.
+      thread.started = true
+      worker.unref()
       resolve()
     }
     worker.on('message', onMessage)
     worker.once('error', reject)
+    worker.once('exit', () => reject(new Error('asyncdirect: the flusher thread exited before it started')))
   })
-  // The flusher never keeps the process alive: the exit hook writes what it has not.
-  worker.unref()
+  // Nobody has to wait for ready(): an unobserved failure must not become an unhandled rejection.
+  ready.catch(() => {})
   worker.on('error', (err) => {
     warnOnce('flusher', `asyncdirect: flusher thread failed (${err.message}); writers flush themselves`)
   })
-  return { worker, exited }
+  const thread: FlusherThread = { worker, exited, ready, started: false }
+  return thread
 }
