@@ -95,7 +95,7 @@ export class Logger extends EventEmitter {
     })
     // A 'message' listener refs the worker's port again: once started, the flusher must never
     // keep the process alive (the exit hook writes what it has not).
-    if (flusher.started) flusher.worker.unref()
+    if (flusher.started && !flusher.pinned) flusher.worker.unref()
   }
 
   /** Resolves when the flusher thread runs (at once for a logger from {@link createLogger}). */
@@ -185,6 +185,7 @@ export class Logger extends EventEmitter {
     Atomics.store(i32, STOP, 1)
     wakeFlusher(i32)
     // The flusher writes the last sets and exits; hold the process open until it has.
+    this.flusher.pinned = true
     this.flusher.worker.ref()
     await this.flusher.exited
     if (Atomics.load(i32, FINAL) !== 1) this.flushHere(true)
@@ -383,10 +384,17 @@ interface FlusherThread {
   /** Resolves when the flusher runs; rejects if it failed to start. */
   ready: Promise<void>
   started: boolean
+  /** Set by close(): the worker keeps the process alive until it has written everything. */
+  pinned: boolean
 }
 
 function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
-  const worker = new Worker(new URL('./flusher-thread.js', import.meta.url), { workerData: handle })
+  const worker = new Worker(new URL('./flusher-thread.js', import.meta.url), {
+    workerData: handle,
+    // The worker inherits the process's flags, but one that only applies to --eval input makes a
+    // worker with a file entry point fail to start.
+    execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
+  })
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', () => {
       // However it ended, nobody may wait for it any more: writers and flush() write themselves.
@@ -404,7 +412,7 @@ function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
       // Started: from now on the flusher never keeps the process alive (the exit hook writes
       // what it has not). Until then it does, so that awaiting ready() is not cut short.
       thread.started = true
-      worker.unref()
+      if (!thread.pinned) worker.unref()
       resolve()
     }
     worker.on('message', onMessage)
@@ -416,6 +424,6 @@ function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
   worker.on('error', (err) => {
     warnOnce('flusher', `asyncdirect: flusher thread failed (${err.message}); writers flush themselves`)
   })
-  const thread: FlusherThread = { worker, exited, ready, started: false }
+  const thread: FlusherThread = { worker, exited, ready, started: false, pinned: false }
   return thread
 }

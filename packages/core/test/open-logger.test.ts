@@ -31,6 +31,23 @@ describe('openLogger (synchronous)', () => {
     return logger.close()
   })
 
+  it('close() right after opening keeps the process alive until the close resolves', () => {
+    const path = nextPath()
+    const dist = new URL('../dist/index.js', import.meta.url).href
+    const script = `import { openLogger } from '${dist}'
+const l = openLogger({ path: ${JSON.stringify(path)} })
+l.log('only')
+await l.close()
+console.log('closed')`
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('closed\n')
+    expect(r.status).toBe(0)
+  })
+
   it('loses nothing when the process exits right after opening, before the flusher started', () => {
     const path = nextPath()
     const r = spawnSync(

@@ -1,0 +1,72 @@
+import type { Transform, TransformCallback } from 'node:stream'
+import { createLogger } from '@asyncdirect/core'
+import build from 'pino-abstract-transport'
+import { ChunkRelay } from './chunk-relay.js'
+import { LineSplitter } from './line-splitter.js'
+import { type CoreOptions, toCoreConfig } from './options.js'
+
+/** Options of the transport target: `pino.transport({ target: '@asyncdirect/pino', options })`. */
+export interface TransportOptions extends CoreOptions {
+  /** The log file (required). Created when missing; an existing file is appended to. */
+  destination: string
+}
+
+/**
+ * The stream the target hands to thread-stream (or to pino's `targets`/`pipeline` machinery), with
+ * `flush(cb)` so that `logger.flush(cb)` on the main thread calls back once the lines it wrote
+ * are durable.
+ */
+export type TransportStream = Transform & {
+  /** Calls back when every line written so far is durable in the file. */
+  flush(cb: (err?: Error | null) => void): void
+}
+
+/**
+ * The transport target: pino loads it in its worker thread and calls it with the `options` given
+ * to `pino.transport()`. Each line pino wrote becomes one entry of the core logger, byte for byte
+ * (in the `'lines'` format the file holds exactly pino's output).
+ *
+ * The stream is pino-abstract-transport's, which gives it the lifecycle pino expects (ending and
+ * destroying it closes the logger). Its line handling is replaced: pino-abstract-transport would
+ * decode each chunk to a string, split it, and push every line through the stream's readable
+ * side, which costs more per line than logging it; a file sink has no reader. Here the bytes are
+ * cut into lines and each is copied once into the logger (line-splitter.ts).
+ *
+ * Ending the stream (`transport.end()`, pino's exit handling) closes the logger: `'finish'` and
+ * `'close'` come only after every line is durable.
+ * @throws {ConfigError} naming the option when an option is missing or invalid.
+ */
+export default async function asyncdirectTransport(options: TransportOptions): Promise<TransportStream> {
+  const logger = await createLogger(toCoreConfig(options, 'destination'))
+  const lines = new LineSplitter(logger)
+  const relay = new ChunkRelay(lines)
+  const stream = build(
+    (source) => {
+      // Nothing is ever pushed, but the readable side must flow for 'end', and so for the
+      // destroy (and 'close') that follow 'finish'.
+      source.resume()
+    },
+    {
+      metadata: false,
+      close: async (err: Error) => {
+        await logger.close()
+        if (err) throw err
+      },
+    },
+  ) as unknown as TransportStream
+  stream._transform = (chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) => {
+    relay.accept(chunk, done)
+  }
+  // 'finish' waits for the logger to close, not only 'close': pino's `pipeline` wrapper ends on
+  // the last stream's 'finish', and its worker exits soon after.
+  stream._flush = (done: TransformCallback) => {
+    relay.settle()
+    lines.end()
+    logger.close().then(() => done(), done)
+  }
+  stream.flush = (cb) => {
+    relay.settle()
+    logger.flush().then(() => cb(), cb)
+  }
+  return stream
+}

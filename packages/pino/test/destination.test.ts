@@ -1,0 +1,260 @@
+import { once } from 'node:events'
+import { existsSync, renameSync } from 'node:fs'
+import { readEntries, verify } from '@asyncdirect/core'
+import pino from 'pino'
+import { prettyFactory } from 'pino-pretty'
+import { describe, expect, it } from 'vitest'
+import { type AsyncDirectDestination, destination } from '../src/index.js'
+import { readLines, readText, tempFiles } from './support/files.js'
+import { deterministic, expectedOutput, logSequence, memoryStream } from './support/pino-output.js'
+
+// The in-process destination: pino(destination(...)) and pino.multistream, in this process.
+
+const files = tempFiles('destination')
+
+async function endDestination(d: AsyncDirectDestination): Promise<void> {
+  const closed = once(d, 'close')
+  d.end()
+  await closed
+}
+
+const flushed = (logger: pino.Logger): Promise<void> =>
+  new Promise((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())))
+
+describe('destination()', () => {
+  it("writes pino's bytes unchanged, lines logged before and after 'ready' alike", async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    const logger = pino(deterministic, d)
+    // Before the flusher thread runs, the logger already takes lines.
+    logSequence(logger, 100)
+    expect(d.logger.getStatsSnapshot().totalLogs).toBe(700)
+    await once(d, 'ready')
+    logSequence(logger, 100)
+    await endDestination(d)
+    const expected = expectedOutput((l) => {
+      logSequence(l, 100)
+      logSequence(l, 100)
+    })
+    expect(readText(path) === expected).toBe(true)
+  })
+
+  it('pino(destination(...)) alone: pino takes it for the stream, not for options', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    const logger = pino(d)
+    logger.info('the only argument')
+    expect(d.writable).toBe(true)
+    await endDestination(d)
+    expect(d.writable).toBe(false)
+    expect(JSON.parse(readText(path))).toMatchObject({ level: 30, msg: 'the only argument' })
+  })
+
+  it('accepts the path alone, as pino.destination() does', async () => {
+    const path = files.next()
+    const d = destination(path)
+    pino(deterministic, d).info('path alone')
+    await endDestination(d)
+    expect(readText(path)).toBe(expectedOutput((l) => l.info('path alone')))
+  })
+
+  it('logger.flush(cb) calls back once the lines are in the file', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    const logger = pino(deterministic, d)
+    for (let i = 0; i < 3000; i++) logger.info({ i }, 'flushed')
+    await flushed(logger) // perhaps before 'ready': the flush waits for the flusher
+    expect(readLines(path)).toHaveLength(3000)
+    for (let i = 0; i < 3000; i++) logger.info({ i }, 'flushed again')
+    await flushed(logger)
+    expect(readLines(path)).toHaveLength(6000)
+    await endDestination(d)
+  })
+
+  it('flushSync() (pino calls it after fatal) returns at once and loses nothing', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    const logger = pino(deterministic, d)
+    logger.fatal('before ready')
+    d.flushSync()
+    await once(d, 'ready')
+    logger.fatal('after ready')
+    d.flushSync()
+    await endDestination(d)
+    expect(readLines(path).map((l) => JSON.parse(l).msg)).toEqual(['before ready', 'after ready'])
+  })
+
+  it("end(): 'finish' then 'close' once durable; later lines are dropped and counted", async () => {
+    const path = files.next()
+    const d = destination({ dest: path, bufferSize: 1 << 20, numShards: 1 })
+    const logger = pino(deterministic, d)
+    await once(d, 'ready')
+    for (let i = 0; i < 20_000; i++) logger.info({ i }, 'before end')
+    const events: string[] = []
+    d.on('finish', () => events.push('finish'))
+    d.on('close', () => events.push('close'))
+    await endDestination(d)
+    expect(events).toEqual(['finish', 'close'])
+    expect(readLines(path)).toHaveLength(20_000)
+    logger.info('after end')
+    d.end() // idempotent
+    expect(d.logger.getStatsSnapshot()).toMatchObject({ entriesWritten: 20_000, droppedLogs: 1 })
+    expect(readLines(path)).toHaveLength(20_000)
+  })
+
+  it('reopen() after rotation: old lines in the renamed file, new ones in a new file, none lost', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    const logger = pino(deterministic, d)
+    await once(d, 'ready')
+    for (let i = 0; i < 1000; i++) logger.info({ i }, 'rotating')
+    renameSync(path, `${path}.1`)
+    d.reopen()
+    // Written while the old logger closes and the new one opens: they wait, in order.
+    for (let i = 1000; i < 2000; i++) logger.info({ i }, 'rotating')
+    await once(d, 'ready')
+    for (let i = 2000; i < 3000; i++) logger.info({ i }, 'rotating')
+    await endDestination(d)
+    const old = readLines(`${path}.1`).map((l) => JSON.parse(l).i)
+    const now = readLines(path).map((l) => JSON.parse(l).i)
+    expect(old).toEqual(Array.from({ length: 1000 }, (_, i) => i))
+    expect(now).toEqual(Array.from({ length: 2000 }, (_, i) => 1000 + i))
+  })
+
+  it('reopen(file) moves to another file', async () => {
+    const first = files.next()
+    const second = files.next()
+    const d = destination({ dest: first })
+    const logger = pino(deterministic, d)
+    logger.info('one')
+    d.reopen(second) // before the first logger's flusher even runs
+    logger.info('two')
+    await once(d, 'ready')
+    await endDestination(d)
+    expect(d.path).toBe(second)
+    expect(readLines(first).map((l) => JSON.parse(l).msg)).toEqual(['one'])
+    expect(readLines(second).map((l) => JSON.parse(l).msg)).toEqual(['two'])
+  })
+
+  it('with pino.multistream: each stream gets the levels it asked for', async () => {
+    const all = files.next('all')
+    const errors = files.next('errors')
+    const dAll = destination({ dest: all })
+    const dErrors = destination({ dest: errors, bufferSize: 1 << 20, numShards: 2 })
+    const mem = memoryStream()
+    const streams = [
+      { level: 'debug' as const, stream: dAll },
+      { level: 'error' as const, stream: dErrors },
+      { level: 'info' as const, stream: mem },
+    ]
+    const logger = pino(deterministic, pino.multistream(streams))
+    logSequence(logger, 50)
+    await Promise.all([endDestination(dAll), endDestination(dErrors)])
+
+    const expected = expectedOutput((l) => logSequence(l, 50))
+      .slice(0, -1)
+      .split('\n')
+    const level = (line: string): number => JSON.parse(line).level
+    expect(readLines(all)).toEqual(expected.filter((l) => level(l) >= 20))
+    expect(readLines(errors)).toEqual(expected.filter((l) => level(l) >= 50))
+    expect(mem.text().slice(0, -1).split('\n')).toEqual(expected.filter((l) => level(l) >= 30))
+  })
+
+  it('child loggers, serializers and redaction apply as usual', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    const logger = pino(deterministic, d)
+    logger.child({ tenant: 't1' }).info({
+      user: { name: 'ada', password: 'hunter2' },
+      secret: 'x',
+      req: { headers: { authorization: 'y' } },
+    })
+    await endDestination(d)
+    const line = JSON.parse(readText(path))
+    expect(line).toMatchObject({
+      tenant: 't1',
+      user: { name: 'ADA' },
+      secret: '[REDACTED]',
+      req: { headers: { authorization: '[REDACTED]' } },
+    })
+    expect(readText(path)).not.toMatch(/hunter2/)
+  })
+
+  it("the 'framed' format: one entry per pino line, each pino's bytes", async () => {
+    const path = files.next()
+    const d = destination({ dest: path, format: 'framed' })
+    logSequence(pino(deterministic, d), 100)
+    await endDestination(d)
+    expect((await verify(path)).problems).toEqual([])
+    const entries: string[] = []
+    for await (const e of readEntries(path)) entries.push(e.toString())
+    expect(entries).toHaveLength(700)
+    expect(entries.join('') === expectedOutput((l) => logSequence(l, 100))).toBe(true)
+  })
+
+  it('the file reads with pino-pretty', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    pino(deterministic, d).warn({ orderId: 7 }, 'payment retried')
+    await endDestination(d)
+    const pretty = prettyFactory({ colorize: false })
+    const out = pretty(readLines(path)[0]!)
+    expect(out).toMatch(/WARN.*payment retried/)
+    expect(out).toMatch(/orderId: 7/)
+  })
+})
+
+describe('destination options', () => {
+  it('a missing dest is named', () => {
+    expect(() => destination({} as never)).toThrow(/invalid config\.dest: required/)
+    expect(() => destination('')).toThrow(/config\.dest/)
+    expect(() => destination(undefined as never)).toThrow(/config\.dest/)
+  })
+
+  it("an unknown option is named, with a hint when it is the transport's spelling", () => {
+    expect(() => destination({ destination: '/tmp/x.log' } as never)).toThrow(
+      /config\.destination: unknown option \(destination\(\) names the file with 'dest'\)/,
+    )
+    expect(() => destination({ dest: '/tmp/x.log', sync: true } as never)).toThrow(
+      /config\.sync: unknown option/,
+    )
+  })
+
+  it('an invalid core option is named, with what it accepts', () => {
+    expect(() => destination({ dest: files.next(), bufferSize: 1000 })).toThrow(/config\.bufferSize/)
+    expect(() => destination({ dest: files.next(), format: 'json' as never })).toThrow(
+      /config\.format: expected one of 'framed', 'lines'/,
+    )
+  })
+
+  it('a file that cannot be opened throws, naming it', () => {
+    const path = `${files.dir}/missing-dir/app.log`
+    expect(() => destination({ dest: path })).toThrow(expect.objectContaining({ code: 'ENOENT' }))
+    expect(() => destination({ dest: path })).toThrow(path)
+    expect(existsSync(path)).toBe(false)
+  })
+
+  it('a file already written by another logger throws', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    expect(() => destination({ dest: path })).toThrow(/already|lock/i)
+    await endDestination(d)
+  })
+
+  it("a reopen() that cannot open the file is an 'error' event; flush(cb) reports it", async () => {
+    const d = destination({ dest: files.next() })
+    d.reopen(`${files.dir}/missing-dir/app.log`)
+    const [err] = (await once(d, 'error')) as [Error & { code: string }]
+    expect(err.code).toBe('ENOENT')
+    const flushErr = await new Promise<Error | null | undefined>((resolve) => d.flush(resolve))
+    expect(flushErr).toBe(err)
+    await endDestination(d)
+  })
+
+  it('reopen() with a bad path, or after end(), throws', async () => {
+    const d = destination({ dest: files.next() })
+    expect(() => d.reopen('')).toThrow(/config\.file/)
+    await endDestination(d)
+    expect(() => d.reopen()).toThrow(/after end\(\)/)
+  })
+})

@@ -1,0 +1,220 @@
+import { resolve } from 'node:path'
+import {
+  type FlushMetrics,
+  type LogFormat,
+  type Logger,
+  openLogger,
+  type StatsSnapshot,
+} from '@asyncdirect/core'
+import TransportStream from 'winston-transport'
+import { isHandlerEntry, type LogEntry, messageOf } from './log-entry.js'
+import { type AsyncDirectTransportOptions, splitOptions } from './options.js'
+import { type CoreWarning, describeWarning, reportProblem } from './report-problem.js'
+
+/** One write of winston's batched path (`_writev`), as `logv` receives it. */
+export interface WriteRequest {
+  chunk: LogEntry
+  encoding?: string
+  callback?: (error?: Error | null) => void
+}
+
+/**
+ * A winston transport that writes through an asyncdirect logger: each entry is copied into a
+ * block-aligned buffer with one compare-and-swap, and a flusher thread writes full buffers with
+ * `O_DIRECT | O_DSYNC`. The event loop never waits for the disk.
+ *
+ * ```js
+ * import winston from 'winston'
+ * import { AsyncDirectTransport } from '@asyncdirect/winston'
+ *
+ * const logger = winston.createLogger({
+ *   format: winston.format.json(),
+ *   transports: [new AsyncDirectTransport({ filename: '/var/log/app.log' })],
+ * })
+ * ```
+ *
+ * Nothing logged is lost to `process.exit()` or an uncaught exception: the core logger's exit
+ * hook writes what is still buffered. To wait until everything is on disk: `logger.end()` then the logger's
+ * `'finish'`, or `await transport.close()`; without ending: `await transport.flush()`.
+ *
+ * Events, besides winston's (`'logged'`, `'finish'`): `'open'` (the absolute path) once the
+ * core logger's flusher thread runs; `'warn'` for a failed disk write (the entries are kept and
+ * the write retried), a fallback to buffered I/O, or a flusher thread that could not start (the
+ * logging thread then writes itself); `'error'` when the last write at `end()` fails (the
+ * entries still buffered are lost). Winston re-emits both on the logger. A file that cannot be
+ * opened throws from the constructor.
+ */
+export class AsyncDirectTransport extends TransportStream {
+  /** The log file's absolute path. */
+  readonly filename: string
+  /** The on-disk format. */
+  readonly fileFormat: LogFormat
+  private readonly core: Logger
+  private closing: Promise<void> | undefined
+  /**
+   * Set by winston's exception and rejection handlers on the transports they wait for: they
+   * log the error, then wait (up to 3 s) for each transport's `'finish'` before exiting.
+   */
+  declare _ending?: boolean
+  /** The winston logger this transport is piped from (set by winston-transport). */
+  declare parent?: (NodeJS.EventEmitter & { exitOnError?: unknown }) | null
+
+  /**
+   * Checks the options and opens (or creates) and locks the file, synchronously, with the core's
+   * `openLogger`: entries logged from here on go straight into the buffers, even before the
+   * core logger's flusher thread runs (see {@link AsyncDirectTransport.ready}).
+   * @throws {ConfigError} naming the option, for an unknown option, a missing `filename` or a
+   *   value out of range.
+   * @throws {FileLockedError} when another transport or asyncdirect logger, in this process or
+   *   another, already writes the file.
+   * @throws {IoError} when the file cannot be opened (the errno name is the `code`).
+   */
+  constructor(options: AsyncDirectTransportOptions) {
+    const { core, winston } = splitOptions(options)
+    super(winston)
+    this.filename = resolve(core.path)
+    this.fileFormat = core.format
+    const logger = openLogger({ ...core, path: this.filename })
+    this.core = logger
+    logger.on('error', (err: Error) => reportProblem(this, err))
+    // The core also gives each of these a one-time process warning.
+    logger.on('warning', (w: CoreWarning) => this.emit('warn', new Error(describeWarning(w))))
+    logger.ready().then(
+      () => this.emit('open', logger.path),
+      (err: Error) => reportProblem(this, err),
+    )
+  }
+
+  /**
+   * Writes `info[MESSAGE]` (the entry as winston's formats made it) as one entry, emits
+   * `'logged'` and calls back at once: the entry is in memory, the disk comes later.
+   */
+  override log(info: LogEntry, callback: () => void): void {
+    this.append(messageOf(info))
+    this.emit('logged', info)
+    if (this._ending === true && isHandlerEntry(info)) this.finishForHandler()
+    callback()
+  }
+
+  /**
+   * winston's batched path: the writes queued while the stream was corked or busy. Applies this
+   * transport's format (winston-transport leaves that to `logv`), writes every entry in order,
+   * then calls back once, so the stream neither skips an entry nor finishes before it is written.
+   */
+  override logv(writes: WriteRequest[], callback: () => void): void {
+    let formatError: unknown
+    let handlerEntry = false
+    for (const write of writes) {
+      let info: LogEntry | boolean = write.chunk
+      if (this.format) {
+        try {
+          info = this.format.transform(Object.assign({}, write.chunk), this.format.options)
+        } catch (err) {
+          formatError ??= err
+          continue
+        }
+        if (!info || info === true) continue
+      }
+      this.append(messageOf(info))
+      this.emit('logged', info)
+      handlerEntry ||= isHandlerEntry(info)
+    }
+    if (this._ending === true && handlerEntry) this.finishForHandler()
+    callback()
+    // As winston-transport's own write path: a format that throws is the caller's error.
+    if (formatError !== undefined) throw formatError
+  }
+
+  /**
+   * Resolves when every entry logged before the call is durable in the file, without ending
+   * the transport (winston's File transport has no equivalent).
+   * Rejects with the `IoError` of a failed write (the entries stay buffered and the write is
+   * retried).
+   */
+  flush(): Promise<void> {
+    return this.core.flush()
+  }
+
+  /**
+   * Writes everything still buffered, closes the file and frees the buffers. Idempotent: every
+   * call returns the same promise. winston calls it when the transport is removed from its
+   * logger (`logger.remove`, `logger.clear`, `logger.configure`, `logger.close`); entries logged
+   * afterwards are dropped and counted. `logger.end()` calls it too, before `'finish'`.
+   */
+  override close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = this.core.close()
+      // winston calls close() itself and ignores the promise: no unhandled rejection for that.
+      // A failed write has its own 'warn' (the core's 'error' event); awaiting callers get it too.
+      this.closing.catch(() => {})
+    }
+    return this.closing
+  }
+
+  /**
+   * Resolves once the core logger's flusher thread runs. Not needed before logging: the file is
+   * open and entries are taken from the constructor on. Rejects if the thread could not start
+   * (entries are then written by the logging thread itself, at flush, close and exit).
+   */
+  ready(): Promise<void> {
+    return this.core.ready()
+  }
+
+  /**
+   * The core logger's counters: `totalLogs`, `droppedLogs`, `entriesWritten`, `bytesWritten`,
+   * `flushes`, `flushErrors`, `setSwaps`, ...
+   */
+  getStatsSnapshot(): StatsSnapshot {
+    return this.core.getStatsSnapshot()
+  }
+
+  /** {@link AsyncDirectTransport.getStatsSnapshot}, as a property. */
+  get stats(): StatsSnapshot {
+    return this.getStatsSnapshot()
+  }
+
+  /** The core logger's flush timings (milliseconds) and sizes. */
+  getFlushMetrics(): FlushMetrics {
+    return this.core.getFlushMetrics()
+  }
+
+  /**
+   * The core logger, for what the transport does not wrap: per-shard statistics, or `handle` to
+   * log from worker threads with the core's `attach()`.
+   */
+  get logger(): Logger {
+    return this.core
+  }
+
+  /**
+   * The stream's last step before `'finish'` (after `end()`, which winston's `logger.end()`
+   * calls on every transport): closes the file, so `'finish'` means every entry is durable.
+   */
+  override _final(callback: (error?: Error | null) => void): void {
+    this.close().then(() => callback(), callback)
+  }
+
+  private append(entry: string): void {
+    // A closed core logger drops the entry and counts it.
+    this.core.log(entry)
+  }
+
+  /**
+   * winston's exception and rejection handlers wait for `'finish'` from each transport after
+   * logging the error, and exit after 3 s if it never comes. Answer as soon as the error's entry
+   * is durable (the core's exit hook would write it anyway; this makes the wait short).
+   */
+  private finishForHandler(): void {
+    this._ending = false
+    // With exitOnError false the handler does not wait, and a 'finish' would make the logger
+    // unpipe (and so close) this transport while the application goes on.
+    if (this.parent?.exitOnError === false) return
+    this.flush().then(
+      () => this.emit('finish'),
+      (err: Error) => {
+        reportProblem(this, err)
+        this.emit('finish')
+      },
+    )
+  }
+}
