@@ -391,9 +391,9 @@ interface FlusherThread {
 function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
   const worker = new Worker(new URL('./flusher-thread.js', import.meta.url), {
     workerData: handle,
-    // The worker inherits the process's flags, but one that only applies to --eval input makes a
-    // worker with a file entry point fail to start.
-    execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
+    // The flusher is our own compiled code and needs none of the process's flags; inheriting them
+    // can stop it from starting (--input-type applies only to --eval input).
+    execArgv: [],
   })
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', () => {
