@@ -1,42 +1,12 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { statSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
 import { lockIo, unlockIo, viewControlBlock } from '../dist/control-block.js'
-import { createLogger, type Logger, type LoggerConfig, readEntries, verify } from '../dist/index.js'
+import { readEntries, verify } from '../dist/index.js'
+import { open, readStrings, tempPath } from './support/temp-loggers.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
 const NEVER = 3_600_000
-
-const dirs: string[] = []
-const loggers: Logger[] = []
-
-function tempPath(name = 'app.log'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-  dirs.push(dir)
-  return join(dir, name)
-}
-
-async function open(config: LoggerConfig): Promise<Logger> {
-  const logger = await createLogger(config)
-  loggers.push(logger)
-  return logger
-}
-
-afterEach(async () => {
-  await Promise.allSettled(loggers.splice(0).map((l) => l.close()))
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-async function readStrings(path: string): Promise<string[]> {
-  const out: string[] = []
-  for await (const entry of readEntries(path)) out.push(entry.toString('utf8'))
-  return out
-}
 
 /** Compares two long lists of strings with a short message on failure. */
 function expectSameList(got: string[], expected: string[]): void {

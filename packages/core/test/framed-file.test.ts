@@ -1,52 +1,13 @@
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { attach, createLogger, type Logger, type LoggerConfig, readEntries, verify } from '../dist/index.js'
+import { closeSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { attach, type Logger, verify } from '../dist/index.js'
+import { open, readBuffers, tempPath } from './support/temp-loggers.js'
 
 // The files here are written by the engine; the test parses their raw bytes with its own code,
 // written from the format description (DESIGN.md, "File formats"), not with the package's reader.
 
 const KiB = 1024
 const NEVER = 3_600_000
-
-const dirs: string[] = []
-const loggers: Logger[] = []
-
-function tempPath(name = 'app.log'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-  dirs.push(dir)
-  return join(dir, name)
-}
-
-async function open(config: LoggerConfig): Promise<Logger> {
-  const logger = await createLogger(config)
-  loggers.push(logger)
-  return logger
-}
-
-afterEach(async () => {
-  await Promise.allSettled(loggers.splice(0).map((l) => l.close()))
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-async function readAll(path: string): Promise<Buffer[]> {
-  const out: Buffer[] = []
-  for await (const entry of readEntries(path)) out.push(entry)
-  return out
-}
 
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to
 
@@ -201,7 +162,7 @@ describe('structure of engine-written framed files', () => {
     }
     // The seed's reader and the package's reader read exactly the same entries.
     expect(seedRead(raw)).toEqual(byCapacity)
-    expect(await readAll(path)).toEqual(byCapacity)
+    expect(await readBuffers(path)).toEqual(byCapacity)
   })
 
   it('an entry larger than a shard is a block of its own', async () => {
@@ -255,7 +216,7 @@ describe('damaged engine-written files', () => {
     expect(report.problems[0]!.message).toContain(String(torn.offset))
 
     const intact = blocks.slice(0, 3).flatMap((b) => b.entries)
-    const got = await readAll(path)
+    const got = await readBuffers(path)
     expect(got.slice(0, intact.length)).toEqual(intact)
     // Whatever comes after is whole entries of the torn block, in order, nothing made up.
     const rest = got.slice(intact.length)
@@ -274,7 +235,7 @@ describe('damaged engine-written files', () => {
     truncateSync(path, validEnd + 1)
     const report = await verify(path)
     expect(report.problems.map((p) => [p.kind, p.offset])).toEqual([['torn-block', last.offset]])
-    expect(await readAll(path)).toEqual(blocks.flatMap((b) => b.entries))
+    expect(await readBuffers(path)).toEqual(blocks.flatMap((b) => b.entries))
   })
 
   const overrunCases = [
@@ -308,7 +269,7 @@ describe('damaged engine-written files', () => {
         ...damaged.entries.slice(0, index),
         ...blocks.slice(c.block + 1).flatMap((b) => b.entries),
       ]
-      expect(await readAll(path)).toEqual(expected)
+      expect(await readBuffers(path)).toEqual(expected)
       expect(report.entries).toBe(expected.length)
     })
   }
@@ -359,7 +320,7 @@ describe('appending to a damaged file', () => {
 
       // Readers see the intact blocks, at most the whole entries of the cut block, then the new run.
       const intact = blocks.slice(0, 2).flatMap((b) => b.entries)
-      const got = await readAll(path)
+      const got = await readBuffers(path)
       // Counts first, so that a failure says what went missing in one line.
       const report = await verify(path)
       const readRun2 = got.filter((e) => parseTag(e).writer === 1).length
@@ -385,7 +346,7 @@ describe('appending to a damaged file', () => {
     logger.log('next run')
     await logger.close()
     expect((await verify(path)).ok).toBe(true)
-    const got = await readAll(path)
+    const got = await readBuffers(path)
     expect(got.map((e) => e.toString())).toEqual([
       ...blocks.slice(0, 3).flatMap((b) => b.entries.map((e) => e.toString())),
       'next run',

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { readEntries, verify } from '../src/framed-reader.js'
+import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
 
-// An encoder and a reader written from the format description alone, independent of the code under
-// test, so that a shared misunderstanding of the format cannot make both sides agree.
+// An encoder (fixtures/cli-framed-encoder.ts) and a reader written from the format description
+// alone, independent of the code under test, so that a shared misunderstanding of the format
+// cannot make both sides agree.
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-framed-reader-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -18,44 +20,6 @@ function writeTemp(bytes: Uint8Array): string {
 }
 
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to
-
-interface EncodedBlock {
-  offset: number
-  capacity: number
-  validBytes: number
-  /** File offsets of each entry's length prefix. */
-  entryOffsets: number[]
-}
-
-interface Encoded {
-  bytes: Buffer
-  blocks: EncodedBlock[]
-}
-
-function encode(blocks: Buffer[][], alignment: number): Encoded {
-  const parts: Buffer[] = []
-  const layout: EncodedBlock[] = []
-  let offset = 0
-  for (const entries of blocks) {
-    const validBytes = entries.reduce((sum, e) => sum + 4 + e.length, 0)
-    const capacity = roundUp(8 + validBytes, alignment)
-    const block = Buffer.alloc(capacity)
-    block.writeUInt32LE(capacity, 0)
-    block.writeUInt32LE(validBytes, 4)
-    const entryOffsets: number[] = []
-    let p = 8
-    for (const e of entries) {
-      entryOffsets.push(offset + p)
-      block.writeUInt32LE(e.length, p)
-      e.copy(block, p + 4)
-      p += 4 + e.length
-    }
-    layout.push({ offset, capacity, validBytes, entryOffsets })
-    parts.push(block)
-    offset += capacity
-  }
-  return { bytes: Buffer.concat(parts), blocks: layout }
-}
 
 /** The seed's way: skip to the next 512 boundary after the valid bytes, pass over zero headers. */
 function referenceRead(file: Buffer): Buffer[] {
@@ -136,7 +100,7 @@ function expectedCounts(encoded: Encoded, entries: Buffer[]) {
 function threeBlocks(alignment = 512) {
   const rand = prng(7)
   const blocks = [textEntries(rand, 30), textEntries(rand, 30), textEntries(rand, 30)]
-  return { blocks, encoded: encode(blocks, alignment) }
+  return { blocks, encoded: encodeFramed(blocks, alignment) }
 }
 
 describe('readEntries / verify on clean files', () => {
@@ -154,7 +118,7 @@ describe('readEntries / verify on clean files', () => {
       const blocks = splitIntoBlocks(entries, rand, 60)
       blocks.splice(3, 0, [Buffer.alloc(0), Buffer.alloc(0)])
       const all = blocks.flat()
-      const encoded = encode(blocks, alignment)
+      const encoded = encodeFramed(blocks, alignment)
       expect(encoded.bytes.length).toBeGreaterThan(2 * 1024 * 1024)
       const path = writeTemp(encoded.bytes)
 
@@ -177,7 +141,7 @@ describe('readEntries / verify on clean files', () => {
 
   it('gives exact counts for a small clean file', async () => {
     const blocks = [[Buffer.from('a'), Buffer.from('bc'), Buffer.alloc(0)], [Buffer.from('日本')]]
-    const encoded = encode(blocks, 512)
+    const encoded = encodeFramed(blocks, 512)
     const path = writeTemp(encoded.bytes)
     expect(await verify(path)).toEqual({
       ok: true,
@@ -193,8 +157,8 @@ describe('readEntries / verify on clean files', () => {
   })
 
   it('passes over zero holes between blocks and zero padding at the end', async () => {
-    const a = encode([[Buffer.from('first')]], 512).bytes
-    const b = encode([[Buffer.from('second')]], 4096).bytes
+    const a = encodeFramed([[Buffer.from('first')]], 512).bytes
+    const b = encodeFramed([[Buffer.from('second')]], 4096).bytes
     const file = Buffer.concat([a, Buffer.alloc(1024), b, Buffer.alloc(700)])
     const path = writeTemp(file)
     expect((await collect(path)).map((e) => e.toString())).toEqual(['first', 'second'])
@@ -301,7 +265,7 @@ describe('damaged files', () => {
       textEntries(rand, 30),
       textEntries(rand, 30),
     ]
-    const encoded = encode(blocks, 512)
+    const encoded = encodeFramed(blocks, 512)
     const bytes = Buffer.from(encoded.bytes)
     const middle = encoded.blocks[1]!
     expect(middle.capacity).toBeGreaterThanOrEqual(3 * 512)
@@ -383,7 +347,7 @@ describe('damaged files', () => {
     hostile.push(header(512, 8, [0xffffffff, 0]))
     // validBytes leaving stray bytes shorter than a length prefix.
     hostile.push(header(512, 2, [0, 0]))
-    const good = encode([[Buffer.from('ok')]], 512).bytes
+    const good = encodeFramed([[Buffer.from('ok')]], 512).bytes
 
     const allocSpy = vi.spyOn(Buffer, 'allocUnsafe')
     const allocSlowSpy = vi.spyOn(Buffer, 'allocUnsafeSlow')

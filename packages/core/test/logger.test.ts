@@ -1,49 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { createLogger, type Logger, type LoggerConfig, readEntries, verify } from '../dist/index.js'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { readEntries, verify } from '../dist/index.js'
+import { open, readBuffers, readStrings, tempPath } from './support/temp-loggers.js'
 
 const KiB = 1024
 // Keeps the interval flush out of the tests that look at what is still buffered.
 const NEVER = 3_600_000
-
-const dirs: string[] = []
-const loggers: Logger[] = []
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-  dirs.push(dir)
-  return dir
-}
-
-function tempPath(name = 'app.log'): string {
-  return join(tempDir(), name)
-}
-
-async function open(config: LoggerConfig): Promise<Logger> {
-  const logger = await createLogger(config)
-  loggers.push(logger)
-  return logger
-}
-
-afterEach(async () => {
-  await Promise.allSettled(loggers.splice(0).map((l) => l.close()))
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-async function readBuffers(path: string): Promise<Buffer[]> {
-  const out: Buffer[] = []
-  for await (const entry of readEntries(path)) out.push(entry)
-  return out
-}
-
-async function readStrings(path: string): Promise<string[]> {
-  return (await readBuffers(path)).map((b) => b.toString('utf8'))
-}
 
 /** Compares two long lists of strings, with a short message on failure. */
 function expectSameList(got: string[], expected: string[]): void {

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach } from 'vitest'
+import { createLogger, type Logger, type LoggerConfig, readEntries } from '../../dist/index.js'
+
+const dirs: string[] = []
+const loggers: Logger[] = []
+
+// Every logger a test opened is closed after it, and every directory removed, so that a failed
+// assertion never leaves a flusher thread or a locked file behind for the next test.
+afterEach(async () => {
+  await Promise.allSettled(loggers.splice(0).map((l) => l.close()))
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A fresh directory on the real disk, removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** A path in a fresh directory, removed after the test. */
+export function tempPath(name = 'app.log'): string {
+  return join(tempDir(), name)
+}
+
+/** createLogger, closed after the test if the test did not close it. */
+export async function open(config: LoggerConfig): Promise<Logger> {
+  const logger = await createLogger(config)
+  loggers.push(logger)
+  return logger
+}
+
+/** Every entry of a file, with the package's reader. */
+export async function readBuffers(path: string): Promise<Buffer[]> {
+  const out: Buffer[] = []
+  for await (const entry of readEntries(path)) out.push(entry)
+  return out
+}
+
+/** Every entry of a file as UTF-8 text. */
+export async function readStrings(path: string): Promise<string[]> {
+  return (await readBuffers(path)).map((b) => b.toString('utf8'))
+}
