@@ -38,6 +38,23 @@ const sinks = {
     }
     return { stream: { write }, done: async () => {} }
   },
+  // The least a sink that batches must do (as the asyncdirect destination does): join each
+  // turn's lines into one rope, flatten and encode it once per 16 Ki characters.
+  'memcopy-batched': () => {
+    const ring = Buffer.allocUnsafe(64 << 20)
+    let at = 0
+    let text = ''
+    const encode = () => {
+      if (at + 3 * text.length > ring.length) at = 0
+      at += ring.utf8Write(text, at)
+      text = ''
+    }
+    const write = (s) => {
+      text += s
+      if (text.length >= 16384) encode()
+    }
+    return { stream: { write }, done: async () => encode() }
+  },
   'asyncdirect-destination': async () => {
     const stream = destination({ dest: path })
     await once(stream, 'ready')

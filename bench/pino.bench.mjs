@@ -37,6 +37,7 @@ const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'asyncdirect-pino-bench-'))
 const sinks = [
   'noop',
   'memcopy',
+  'memcopy-batched',
   'asyncdirect-destination',
   'asyncdirect-transport',
   'pino-destination-sync',
@@ -46,6 +47,7 @@ const sinks = [
 const labels = {
   noop: 'pino → no-op stream (floor)',
   memcopy: 'pino → copy into memory, no I/O',
+  'memcopy-batched': 'pino → copy into memory in batches, no I/O',
   'asyncdirect-destination': 'pino → asyncdirect destination()',
   'asyncdirect-transport': 'pino → asyncdirect transport',
   'pino-destination-sync': 'pino → pino.destination() sync',

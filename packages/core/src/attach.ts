@@ -33,6 +33,11 @@ export class AttachedWriter extends EventEmitter {
     return this.writer.logBytes(bytes)
   }
 
+  /** As {@link Logger.logLines}. */
+  logLines(text: string | Uint8Array, count: number): boolean {
+    return this.writer.logLines(text, count)
+  }
+
   /** The shared logger's statistics. */
   getStatsSnapshot(): StatsSnapshot {
     return this.stats()

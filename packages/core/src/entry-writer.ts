@@ -165,13 +165,39 @@ export class EntryWriter {
     return true
   }
 
+  /**
+   * Lines format only: logs `count` whole lines at once, `text` being their concatenation, each
+   * ending in a newline. One reservation and one copy for all of them, so a caller that gathers
+   * lines (pino's destination does, for a turn of the event loop at most) pays the per-entry
+   * costs once per batch; they still count as `count` entries (dropped ones too). A batch larger
+   * than a shard takes the oversize path as one write.
+   * @throws {TypeError} if `text` is neither a string nor a Uint8Array, if `count` is not a
+   * positive integer, or if the format is not `'lines'`.
+   */
+  logLines(text: string | Uint8Array, count: number): boolean {
+    if (!this.lines) throw new TypeError("asyncdirect: logLines() needs format 'lines'; use log() per entry")
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new TypeError(`asyncdirect: logLines() count must be a positive integer, got ${count}`)
+    const isString = typeof text === 'string'
+    if (!isString && !(text instanceof Uint8Array))
+      throw invalidEntry('logLines', 'a string, a Uint8Array or a Buffer', text)
+    const n = isString ? Buffer.byteLength(text, 'utf8') : text.length
+    if (n > this.maxEntry) return this.logOversize(isString ? Buffer.from(text, 'utf8') : text, count)
+    const start = this.reserve(n, count)
+    if (start < 0) return false
+    if (isString) this.mem.utf8Write(text, start, n)
+    else this.mem.set(text, start)
+    this.committed(start, n, count)
+    return true
+  }
+
   /** Stops this writer: later calls are dropped and counted. */
   detach(): void {
     this.detached = true
   }
 
   /** Reserves `size` bytes in the active set; the start offset, or -1 if the entry was dropped. */
-  private reserve(size: number): number {
+  private reserve(size: number, entries = 1): number {
     const i32 = this.i32
     for (;;) {
       const gen = Atomics.load(i32, ACTIVE_GEN)
@@ -186,7 +212,7 @@ export class EntryWriter {
         this.spins = 0
         return start
       }
-      if (!this.contended(gen, start)) return -1
+      if (!this.contended(gen, start, entries)) return -1
     }
   }
 
@@ -195,8 +221,8 @@ export class EntryWriter {
     this.committed(start, n + ENTRY_PREFIX_SIZE)
   }
 
-  private committed(start: number, size: number): void {
-    Atomics.add(this.i32, this.word + COUNT, 1)
+  private committed(start: number, size: number, entries = 1): void {
+    Atomics.add(this.i32, this.word + COUNT, entries)
     Atomics.add(this.i32, this.word + COMMITTED, size)
     // Exactly one writer crosses the threshold, so one swap request per set fill.
     if (start <= this.threshold && start + size > this.threshold) requestSwap(this.cx.ctl, this.gen)
@@ -205,31 +231,31 @@ export class EntryWriter {
   /**
    * A reservation could not be made. True: try again; false: the entry was dropped and counted.
    */
-  private contended(gen: number, start: number): boolean {
+  private contended(gen: number, start: number, entries: number): boolean {
     const i32 = this.i32
-    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop()
+    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop(entries)
     if (Atomics.load(i32, ACTIVE_GEN) !== gen) return true
     if (start >= 0) {
       // The shard is full. Read SET_FREED before asking, so a set freed in between still wakes us.
       const freed = Atomics.load(i32, SET_FREED)
       if (requestSwap(this.cx.ctl, gen)) return true
-      return this.backpressure(freed)
+      return this.backpressure(freed, entries)
     }
     // Sealed yet still active: another thread is between its swap and the unseal, or the set is
     // being flushed in place. Both are short.
     if (++this.spins < SEALED_SPINS) return true
     this.spins = 0
-    return this.backpressure(Atomics.load(i32, SET_FREED))
+    return this.backpressure(Atomics.load(i32, SET_FREED), entries)
   }
 
-  private backpressure(freed: number): boolean {
+  private backpressure(freed: number, entries: number): boolean {
     const i32 = this.i32
     // Both sets are busy: make sure the flusher knows room is needed now, not at the next interval.
     if (Atomics.load(i32, NEED_ROOM) === 0) {
       Atomics.store(i32, NEED_ROOM, 1)
       wakeFlusher(i32)
     }
-    if (this.cx.backpressure === 'drop') return this.drop()
+    if (this.cx.backpressure === 'drop') return this.drop(entries)
     if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
       // No flusher to wait for (it failed, or the process is exiting): write from this thread.
       if (lockIo(i32)) {
@@ -245,18 +271,18 @@ export class EntryWriter {
     return true
   }
 
-  private drop(): false {
-    Atomics.add(this.i32, DROPPED, 1)
+  private drop(entries = 1): false {
+    Atomics.add(this.i32, DROPPED, entries)
     return false
   }
 
   /** An entry larger than a shard: written from this thread as a block of its own. */
-  private logOversize(bytes: Uint8Array): boolean {
+  private logOversize(bytes: Uint8Array, entries = 1): boolean {
     const i32 = this.i32
-    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop()
+    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop(entries)
     lockIo(i32)
     try {
-      return this.cx.flusher().writeOversize(bytes) || this.drop()
+      return this.cx.flusher().writeOversize(bytes, entries) || this.drop(entries)
     } finally {
       unlockIo(i32)
     }

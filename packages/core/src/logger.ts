@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { closeSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
-import { ConfigError, type LoggerConfig, resolveConfig } from './config.js'
+import { ConfigError, type LogFormat, type LoggerConfig, resolveConfig } from './config.js'
 import {
   ACTIVE_GEN,
   ALIGNMENT,
@@ -68,6 +68,8 @@ export class Logger extends EventEmitter {
   readonly handle: LoggerHandle
   /** The log file's absolute path. */
   readonly path: string
+  /** The file's format: `'framed'` or `'lines'`. */
+  readonly format: LogFormat
   private readonly writer: EntryWriter
   private readonly ctl: ControlBlock
   private closing: Promise<void> | undefined
@@ -87,7 +89,9 @@ export class Logger extends EventEmitter {
     this.handle = handle
     this.path = file.path
     this.ctl = thread.ctl
-    this.writer = new EntryWriter(thread.writerContext())
+    const writerContext = thread.writerContext()
+    this.writer = new EntryWriter(writerContext)
+    this.format = writerContext.format
     this.removeExitHook = onExit(() => this.flushAtExit())
     flusher.worker.on('message', (m: FlushMessage) => {
       const report = fromMessage(m)
@@ -120,6 +124,27 @@ export class Logger extends EventEmitter {
    */
   logBytes(bytes: Uint8Array): boolean {
     return this.writer.logBytes(bytes)
+  }
+
+  /**
+   * `'lines'` format only: logs `count` whole lines in one go, `text` holding them, each ending in
+   * a newline; they count as `count` entries. For callers that gather lines anyway (a stream
+   * taking chunks of them): one reservation and one copy per batch instead of per line. Keep a
+   * batch under {@link Logger.maxEntryBytes}; a larger one is written on its own from this thread.
+   * Same return value as {@link Logger.log}.
+   * @throws {TypeError} when `text` is neither a string nor a Uint8Array, `count` is not a
+   * positive integer, or the format is not `'lines'`.
+   */
+  logLines(text: string | Uint8Array, count: number): boolean {
+    return this.writer.logLines(text, count)
+  }
+
+  /**
+   * The largest entry, in bytes once encoded (with its newline in the `'lines'` format), that is
+   * copied into a shard; larger ones are written from the calling thread as blocks of their own.
+   */
+  get maxEntryBytes(): number {
+    return this.writer.maxEntry
   }
 
   /**

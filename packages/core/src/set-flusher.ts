@@ -180,14 +180,14 @@ export class SetFlusher {
   }
 
   /**
-   * Writes one entry too large for a shard on its own, after everything logged before it (so
-   * the calling thread's order holds).
+   * Writes one entry too large for a shard on its own (or a batch of `entries` lines), after
+   * everything logged before it (so the calling thread's order holds).
    */
-  writeOversize(bytes: Uint8Array): boolean {
+  writeOversize(bytes: Uint8Array, entries = 1): boolean {
     if (!this.writeAll()) return false
     if (!this.output.writeEntry(bytes) || !this.output.sync()) return false
-    this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += 1
-    this.cx.ctl.f64[F_OVERSIZE]! += 1
+    this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += entries
+    this.cx.ctl.f64[F_OVERSIZE]! += entries
     return true
   }
 

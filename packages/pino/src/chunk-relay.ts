@@ -17,13 +17,13 @@ const DEFER_BYTES = 64 * 1024
  * order is kept and memory is bounded.
  */
 export class ChunkRelay {
-  private held: Buffer | null = null
+  private held: Buffer | string | null = null
   private next: (() => void) | null = null
 
   constructor(private readonly lines: LineSplitter) {}
 
   /** `_transform`: takes `chunk`; `done` says when the stream may send the next one. */
-  accept(chunk: Buffer, done: () => void): void {
+  accept(chunk: Buffer | string, done: () => void): void {
     if (this.held !== null) {
       this.next = () => this.accept(chunk, done)
       return

@@ -54,7 +54,11 @@ export default async function asyncdirectTransport(options: TransportOptions): P
       },
     },
   ) as unknown as TransportStream
-  stream._transform = (chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) => {
+  // thread-stream's worker hands over text it decoded from the shared buffer; left as text, it is
+  // encoded once, into the shards, instead of into a Buffer first (a Writable's default).
+  const writable = stream as unknown as { _writableState: { decodeStrings: boolean } }
+  writable._writableState.decodeStrings = false
+  stream._transform = (chunk: Buffer | string, _encoding: BufferEncoding, done: TransformCallback) => {
     relay.accept(chunk, done)
   }
   // 'finish' waits for the logger to close, not only 'close': pino's `pipeline` wrapper ends on

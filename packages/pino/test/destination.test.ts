@@ -26,8 +26,10 @@ describe('destination()', () => {
     const path = files.next()
     const d = destination({ dest: path })
     const logger = pino(deterministic, d)
-    // Before the flusher thread runs, the logger already takes lines.
+    // Before the flusher thread runs, the logger already takes lines (those of this turn once
+    // the batch is handed over, which flushSync() does at once).
     logSequence(logger, 100)
+    d.flushSync()
     expect(d.logger.getStatsSnapshot().totalLogs).toBe(700)
     await once(d, 'ready')
     logSequence(logger, 100)
@@ -37,6 +39,32 @@ describe('destination()', () => {
       logSequence(l, 100)
     })
     expect(readText(path) === expected).toBe(true)
+  })
+
+  it("lines: a turn's lines reach the core together by the end of the turn, each counted", async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    const logger = pino(deterministic, d)
+    const some = (l: pino.Logger) => {
+      for (let i = 0; i < 70; i++) l.info({ i }, 'gathered')
+    }
+    some(logger)
+    // Gathered in one batch: not yet in the core's shards...
+    expect(d.logger.getStatsSnapshot().totalLogs).toBe(0)
+    await new Promise(setImmediate)
+    // ...handed over as the turn ends, one entry per line.
+    expect(d.logger.getStatsSnapshot().totalLogs).toBe(70)
+    await endDestination(d)
+    expect(d.logger.getStatsSnapshot().entriesWritten).toBe(70)
+    expect(readText(path) === expectedOutput(some)).toBe(true)
+  })
+
+  it('writes each string as given, as pino.destination() does', async () => {
+    const path = files.next()
+    const d = destination({ dest: path })
+    for (const s of ['{"a":1}\n', 'two lines\nin one write\n', 'é\n']) d.write(s)
+    await endDestination(d)
+    expect(readText(path)).toBe('{"a":1}\ntwo lines\nin one write\né\n')
   })
 
   it('pino(destination(...)) alone: pino takes it for the stream, not for options', async () => {

@@ -1,20 +1,17 @@
-import type { Logger } from '@asyncdirect/core'
-import { describe, expect, it } from 'vitest'
+import { createLogger, type LogFormat, type Logger, readEntries } from '@asyncdirect/core'
+import { afterEach, describe, expect, it } from 'vitest'
 import { LineSplitter } from '../src/line-splitter.js'
+import { readText, tempFiles } from './support/files.js'
 
-// The transport's line cutting, alone: whatever the chunk boundaries, each line is one entry,
-// newline included, bytes unchanged.
+// The transport's line cutting, alone, into a real logger: whatever the chunk boundaries and
+// whether thread-stream hands over bytes or text, each line is one entry, newline included,
+// bytes unchanged.
 
-function recordingLogger(): { logger: Logger; entries: string[] } {
-  const entries: string[] = []
-  const logger = {
-    logBytes(bytes: Uint8Array) {
-      entries.push(Buffer.from(bytes).toString('utf8'))
-      return true
-    },
-  } as unknown as Logger
-  return { logger, entries }
-}
+const files = tempFiles('splitter')
+const opened: Logger[] = []
+afterEach(async () => {
+  await Promise.allSettled(opened.splice(0).map((l) => l.close()))
+})
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -29,47 +26,74 @@ const lines = Array.from(
   { length: 300 },
   (_, i) => `{"i":${i},"msg":"${'é✓🎉x'.repeat(i % 23)}","pad":"${'y'.repeat((i * 37) % 700)}"}\n`,
 )
-const bytes = Buffer.from(lines.join(''))
+const text = lines.join('')
+const bytes = Buffer.from(text)
 
-describe('LineSplitter', () => {
-  it.each([1, 2, 3, 7, 64, 4096, bytes.length])('chunks of %i bytes: one entry per line', (size) => {
-    const { logger, entries } = recordingLogger()
-    const splitter = new LineSplitter(logger)
+/** A logger on a fresh file; small shards, so that batches meet a shard's end often. */
+async function splitterInto(format: LogFormat): Promise<{ splitter: LineSplitter; logger: Logger }> {
+  const logger = await createLogger({ path: files.next(), format, bufferSize: 64 * 1024, numShards: 2 })
+  opened.push(logger)
+  return { splitter: new LineSplitter(logger), logger }
+}
+
+/** What the file holds, as entries: the lines of a lines file, the records of a framed one. */
+async function entriesOf(logger: Logger): Promise<string[]> {
+  await logger.close()
+  if (logger.format === 'lines') return readText(logger.path).split(/(?<=\n)/)
+  const out: string[] = []
+  for await (const e of readEntries(logger.path)) out.push(e.toString('utf8'))
+  return out
+}
+
+describe.each(['lines', 'framed'] as const)('LineSplitter, %s format', (format) => {
+  it.each([1, 2, 3, 7, 64, 4096, bytes.length])('chunks of %i bytes: one entry per line', async (size) => {
+    const { splitter, logger } = await splitterInto(format)
     for (let at = 0; at < bytes.length; at += size) splitter.write(bytes.subarray(at, at + size))
     splitter.end()
-    expect(entries).toEqual(lines)
+    expect(await entriesOf(logger)).toEqual(lines)
+    expect(logger.getStatsSnapshot().entriesWritten).toBe(lines.length)
   })
 
-  it('random chunk boundaries, including inside multi-byte characters', () => {
+  it.each([1, 5, 333, text.length])('text chunks of %i characters: the same', async (size) => {
+    const { splitter, logger } = await splitterInto(format)
+    // Whole characters, as thread-stream's StringDecoder hands them over (never half a pair).
+    const chars = Array.from(text)
+    for (let at = 0; at < chars.length; at += size) splitter.write(chars.slice(at, at + size).join(''))
+    splitter.end()
+    expect(await entriesOf(logger)).toEqual(lines)
+    expect(logger.getStatsSnapshot().entriesWritten).toBe(lines.length)
+  })
+
+  it('random boundaries, bytes and text mixed, including inside multi-byte characters', async () => {
     const next = random(42)
-    for (let round = 0; round < 50; round++) {
-      const { logger, entries } = recordingLogger()
-      const splitter = new LineSplitter(logger)
+    for (let round = 0; round < 10; round++) {
+      const { splitter, logger } = await splitterInto(format)
       let at = 0
       while (at < bytes.length) {
         const size = 1 + Math.floor(next() * 2000)
-        splitter.write(bytes.subarray(at, at + size))
+        const chunk = bytes.subarray(at, at + size)
+        // Text only where the cut falls between characters, as a decoder would hand it over.
+        const asText = next() < 0.5 && Buffer.from(chunk.toString('utf8')).equals(chunk)
+        splitter.write(asText ? chunk.toString('utf8') : chunk)
         at += size
       }
       splitter.end()
-      expect(entries).toEqual(lines)
+      expect(await entriesOf(logger)).toEqual(lines)
     }
   })
 
-  it('a last line without a newline is logged at the end, as it is', () => {
-    const { logger, entries } = recordingLogger()
-    const splitter = new LineSplitter(logger)
+  it('a last line without a newline is logged at the end, given one in the lines format', async () => {
+    const { splitter, logger } = await splitterInto(format)
     splitter.write(Buffer.from('a\nb\n\nunfinished'))
-    expect(entries).toEqual(['a\n', 'b\n', '\n'])
-    splitter.write(Buffer.from(' still'))
+    splitter.write(' still')
     splitter.end()
-    expect(entries).toEqual(['a\n', 'b\n', '\n', 'unfinished still'])
+    const last = format === 'lines' ? 'unfinished still\n' : 'unfinished still'
+    expect(await entriesOf(logger)).toEqual(['a\n', 'b\n', '\n', last])
   })
 
-  it('keeps carriage returns and other bytes as they are', () => {
-    const { logger, entries } = recordingLogger()
-    const splitter = new LineSplitter(logger)
+  it('keeps carriage returns and other bytes as they are', async () => {
+    const { splitter, logger } = await splitterInto(format)
     splitter.write(Buffer.from('crlf\r\n\ttab\u0000nul\n'))
-    expect(entries).toEqual(['crlf\r\n', '\ttab\u0000nul\n'])
+    expect(await entriesOf(logger)).toEqual(['crlf\r\n', '\ttab\u0000nul\n'])
   })
 })
