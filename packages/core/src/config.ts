@@ -36,10 +36,53 @@ export interface LoggerConfig {
   mode?: number
   /** Create missing parent directories (mode 0o750). Default false. */
   mkdir?: boolean
+  /**
+   * Rotation: write a series of files named after `path` (`app.log` → `app.2026-11-25.1.log`,
+   * see file-series.ts) and move to the next one by size and/or time. Default: none.
+   */
+  rotate?: RotateOptions
+  /**
+   * Reopen the file when the process receives this signal (for an external `logrotate` in
+   * create mode). Default false. Installing it replaces the signal's default action (exit).
+   */
+  reopenOnSignal?: ReopenSignal | false
+}
+
+/** Signals {@link LoggerConfig.reopenOnSignal} accepts. */
+export type ReopenSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2'
+
+/** When to move to the next file of a rotated series, and how many to keep. */
+export interface RotateOptions {
+  /**
+   * Move on before a file would pass this size: bytes, or a string such as `'64MiB'`, `'1GB'`
+   * (units B, KB/MB/GB = 1000ⁿ, KiB/MiB/GiB = 1024ⁿ). No file is larger, except one holding a
+   * single entry larger than it. At least 4096 bytes.
+   */
+  size?: number | string
+  /**
+   * Move on at each boundary of this period of the wall clock (UTC): `'hourly'`, `'daily'`, or
+   * milliseconds (at least 1000), boundaries being the multiples of it since the epoch.
+   */
+  interval?: 'hourly' | 'daily' | number
+  /** Keep at most this many files of the series, the current one included; older ones are deleted. */
+  maxFiles?: number
+  /** Delete files of the series last written longer ago than this: milliseconds or `'7d'`, `'12h'`, `'30m'`. */
+  maxAge?: number | string
+  /** Keep `path` itself as a symbolic link to the file being written. Default false. */
+  symlink?: boolean
+}
+
+/** Rotation with every field checked; 0 turns a limit off. All zero: no rotation. */
+export interface ResolvedRotation {
+  size: number
+  interval: number
+  maxFiles: number
+  maxAge: number
+  symlink: boolean
 }
 
 /** A configuration with every default applied and every field checked. */
-export type ResolvedConfig = Required<LoggerConfig>
+export type ResolvedConfig = Required<Omit<LoggerConfig, 'rotate'>> & { rotate: ResolvedRotation }
 
 /** Thrown for an invalid configuration; names the field and what it accepts. */
 export class ConfigError extends TypeError {
@@ -77,7 +120,22 @@ export function defaultConfig(path: string): ResolvedConfig {
     dsync: true,
     mode: 0o640,
     mkdir: false,
+    rotate: NO_ROTATION,
+    reopenOnSignal: false,
   }
+}
+
+const NO_ROTATION: ResolvedRotation = Object.freeze({
+  size: 0,
+  interval: 0,
+  maxFiles: 0,
+  maxAge: 0,
+  symlink: false,
+})
+
+/** True when `rotation` asks for a series of files. */
+export function rotates(rotation: ResolvedRotation): boolean {
+  return rotation.size > 0 || rotation.interval > 0
 }
 
 const KNOWN_KEYS = new Set(Object.keys(defaultConfig('')))
@@ -156,5 +214,73 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   checkBoolean('dsync', merged.dsync)
   checkInteger('mode', merged.mode, 0, 0o7777, ' (permission bits, e.g. 0o640)')
   checkBoolean('mkdir', merged.mkdir)
+  merged.rotate = resolveRotation(config.rotate)
+  if (merged.reopenOnSignal !== false)
+    checkChoice('reopenOnSignal', merged.reopenOnSignal, ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const)
   return merged
+}
+
+const ROTATE_KEYS = ['size', 'interval', 'maxFiles', 'maxAge', 'symlink']
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+}
+const AGE_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+const MIN_ROTATE_SIZE = 4096
+
+function resolveRotation(rotate: RotateOptions | undefined): ResolvedRotation {
+  if (rotate === undefined) return NO_ROTATION
+  if (rotate === null || typeof rotate !== 'object' || Array.isArray(rotate)) {
+    throw new ConfigError('rotate', `expected an object such as { size: '64MiB' }, got ${describe(rotate)}`)
+  }
+  for (const key of Object.keys(rotate)) {
+    if (!ROTATE_KEYS.includes(key))
+      throw new ConfigError(`rotate.${key}`, `unknown option; accepted are ${ROTATE_KEYS.join(', ')}`)
+  }
+  // 0 (as in a resolved configuration handed back) means off, as absent does.
+  const size = !rotate.size ? 0 : parseAmount('rotate.size', rotate.size, SIZE_UNITS, "'64MiB'")
+  if (size !== 0 && size < MIN_ROTATE_SIZE)
+    throw new ConfigError(
+      'rotate.size',
+      `expected at least ${MIN_ROTATE_SIZE} bytes, got ${describe(rotate.size)}`,
+    )
+  const interval = resolveInterval(rotate.interval)
+  const maxFiles =
+    rotate.maxFiles === undefined ? 0 : checkInteger('rotate.maxFiles', rotate.maxFiles, 0, 1_000_000)
+  const maxAge = !rotate.maxAge ? 0 : parseAmount('rotate.maxAge', rotate.maxAge, AGE_UNITS, "'7d'")
+  const symlink = rotate.symlink === undefined ? false : checkBoolean('rotate.symlink', rotate.symlink)
+  const resolved = { size, interval, maxFiles, maxAge, symlink }
+  if (size === 0 && interval === 0 && (maxFiles || maxAge || symlink))
+    throw new ConfigError('rotate', 'maxFiles, maxAge and symlink need a size or an interval to rotate by')
+  return resolved
+}
+
+function resolveInterval(interval: RotateOptions['interval']): number {
+  if (interval === undefined || interval === 0) return 0
+  if (interval === 'hourly') return 3_600_000
+  if (interval === 'daily') return 86_400_000
+  if (typeof interval === 'number' && Number.isInteger(interval) && interval >= 1000) return interval
+  throw new ConfigError(
+    'rotate.interval',
+    `expected 'hourly', 'daily' or an integer of milliseconds of at least 1000, got ${describe(interval)}`,
+  )
+}
+
+/** A positive integer, or a number with one of `units` (`'64MiB'`, `'7d'`). */
+function parseAmount(field: string, value: unknown, units: Record<string, number>, example: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value) : null
+  const unit = m ? units[(m[2] || (units.b ? 'b' : 'ms')).toLowerCase()] : undefined
+  if (!m || unit === undefined || Math.round(Number(m[1]) * unit) <= 0) {
+    throw new ConfigError(
+      field,
+      `expected a positive integer or a string such as ${example} (units ${Object.keys(units).join(', ')}), got ${describe(value)}`,
+    )
+  }
+  return Math.round(Number(m[1]) * unit)
 }

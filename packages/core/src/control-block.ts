@@ -59,6 +59,17 @@ export const DIRECT_IO = 18
 export const ALIGNMENT = 19
 /** The file descriptor blocks are written to (replaced by a buffered one after a fallback). */
 export const FILE_FD = 20
+/** The descriptor holding the file's lock; with FILE_FD and BUFFERED_FD, what is closed at the end. */
+export const LOCK_FD = 27
+/**
+ * Which file is written: 0 for the configured path itself, n > 0 for file n of the rotated
+ * series stamped F_FILE_STAMP (file-series.ts). Changed only under the I/O lock.
+ */
+export const FILE_SEQ = 28
+/** reopen() tickets, as the flush tickets: REOPEN_DONE / REOPEN_FAILED say which was handled. */
+export const REOPEN_REQUESTED = 29
+export const REOPEN_DONE = 30
+export const REOPEN_FAILED = 31
 
 const SHARD_BASE = 32
 const SHARD_STRIDE = 16
@@ -122,8 +133,22 @@ export const F_LAST_FLUSH_AT = 12
 export const F_OVERSIZE = 13
 /** F_QUARANTINED_AT + s: when set s was quarantined (Date.now(): every thread shares that clock). */
 export const F_QUARANTINED_AT = 14
+/** Files the logger moved to (rotations and reopens) and attempts that failed. */
+export const F_ROTATIONS = 16
+export const F_ROTATION_ERRORS = 17
+/** The start (ms since the epoch) of the period the current series file is stamped with. */
+export const F_FILE_STAMP = 18
+/** When the current interval ends (ms since the epoch); 0 without interval rotation. */
+export const F_NEXT_ROTATE_AT = 19
+/** After a failed rotation, none is tried before this time (ms since the epoch). */
+export const F_ROTATE_RETRY_AT = 20
+/**
+ * Added to Date.now() wherever rotation reads the wall clock (wallClock()). Always 0 except in
+ * tests, which move a logger's clock forward instead of waiting for an hour to pass.
+ */
+export const F_CLOCK_SKEW = 21
 /** F_SHARD_WRITES + i: entries shard i has written over the logger's life. */
-export const F_SHARD_WRITES = 16
+export const F_SHARD_WRITES = 24
 
 export const MAGIC_VALUE = 0x41440001
 
@@ -183,4 +208,9 @@ export function unlockIo(i32: Int32Array): void {
 export function wakeFlusher(i32: Int32Array): void {
   Atomics.add(i32, FLUSHER_WAKE, 1)
   Atomics.notify(i32, FLUSHER_WAKE, 1)
+}
+
+/** The wall clock rotation goes by: Date.now(), plus the skew a test may have set. */
+export function wallClock(ctl: ControlBlock): number {
+  return Date.now() + ctl.f64[F_CLOCK_SKEW]!
 }

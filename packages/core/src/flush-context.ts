@@ -1,7 +1,8 @@
 import type { Block } from './block-io.js'
-import type { LogFormat } from './config.js'
+import type { LogFormat, ResolvedRotation } from './config.js'
 import type { ControlBlock } from './control-block.js'
 import type { IoError } from './errno-name.js'
+import type { NextFileOptions } from './log-file.js'
 import type { NativeLibrary } from './native-library.js'
 
 /** What a flush tells the thread that owns the logger. */
@@ -9,6 +10,10 @@ export type FlushReport =
   | { type: 'error'; error: IoError }
   | { type: 'fallback'; reason: string }
   | { type: 'abandoned'; entries: number; shard: number }
+  | { type: 'rotate'; from: string; to: string; reason: RotateReason }
+
+/** Why the logger moved to another file. */
+export type RotateReason = 'size' | 'interval' | 'reopen'
 
 /** Everything a thread needs to write buffer sets to the file. */
 export interface FlushContext {
@@ -18,7 +23,13 @@ export interface FlushContext {
   /** C addresses of the shards, same order; null for SharedArrayBuffer memory. */
   addresses: number[] | null
   lib: NativeLibrary | null
-  path: string
+  /** The file being written now (it changes with rotation). */
+  readonly path: string
+  /** The configured path: the file itself without rotation, the series' name with it. */
+  basePath: string
+  rotate: ResolvedRotation
+  /** How to open another file (rotation, reopen). */
+  fileOptions: NextFileOptions
   shardSize: number
   flushTimeout: number
   dsync: boolean

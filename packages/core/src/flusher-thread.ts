@@ -5,8 +5,10 @@
  * It wakes on FLUSHER_WAKE (a swap, a flush() ticket, close) or after at most one second, and
  * then, holding the I/O lock: writes every PENDING set; writes the active set too when a flush()
  * ticket is open or `flushInterval` has passed since the last flush; returns quarantined sets once
- * their late records are written (late-records.ts). A failed write keeps its set PENDING and is retried with a growing
- * delay (10 ms to 1 s), so a full disk costs retries, not data.
+ * their late records are written (late-records.ts). A failed write keeps its set PENDING and is
+ * retried with a growing delay (10 ms to 1 s), so a full disk costs retries, not data. Between
+ * writes it also moves to the next file of a rotated series at an interval boundary, and handles
+ * reopen() tickets.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import {
@@ -19,6 +21,9 @@ import {
   FlusherState,
   lockIo,
   NEED_ROOM,
+  REOPEN_DONE,
+  REOPEN_FAILED,
+  REOPEN_REQUESTED,
   SET_FREED,
   STOP,
   unlockIo,
@@ -49,10 +54,15 @@ function run(): void {
     const needRoom = Atomics.exchange(i32, NEED_ROOM, 0) === 1
     const due =
       needRoom || now - lastFlush >= handle.flushInterval || requested > Atomics.load(i32, FLUSH_DONE)
+    const reopen = Atomics.load(i32, REOPEN_REQUESTED)
     let ok: boolean
     lockIo(i32)
     try {
-      ok = flusher.flushPending()
+      if (reopen > Atomics.load(i32, REOPEN_DONE) && reopen > Atomics.load(i32, REOPEN_FAILED)) {
+        Atomics.store(i32, flusher.reopen() ? REOPEN_DONE : REOPEN_FAILED, reopen)
+        Atomics.notify(i32, REOPEN_DONE)
+      }
+      ok = flusher.rotateIfDue() && flusher.flushPending()
       if (ok && due) {
         ok = flusher.flushAll()
         lastFlush = now

@@ -1,6 +1,7 @@
 import type { Block } from './block-io.js'
 import { F_FILE_OFFSET } from './control-block.js'
 import type { FileOutput, Piece } from './file-output.js'
+import type { FileRotation } from './file-rotation.js'
 import type { FlushContext } from './flush-context.js'
 import { alignUp, BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, writeBlockHeader } from './framed-format.js'
 import type { OutputIo } from './output-io.js'
@@ -10,14 +11,25 @@ import type { OutputIo } from './output-io.js'
  * is its own block in place (the records are already the block's entries and the shard's first
  * 8 bytes are kept for the header): zero copy. Runs of a shard a writer had not finished with
  * are copied into a block of their own.
+ *
+ * With a rotation size, a block that would take the file past it goes to the next file instead;
+ * a shard larger than the size is cut into blocks of whole entries that fit (one entry larger
+ * than the size gets a block, and a file, to itself). A block is never split across files.
  */
 export class FramedOutput implements FileOutput {
   constructor(
     private readonly cx: FlushContext,
     private readonly io: OutputIo,
+    private readonly rotation: FileRotation,
   ) {}
 
   write(pieces: readonly Piece[]): boolean {
+    return Number.isFinite(this.rotation.sizeLimit())
+      ? this.writeWithinSize(pieces)
+      : this.writeBlocks(pieces)
+  }
+
+  private writeBlocks(pieces: readonly Piece[]): boolean {
     const { views, addresses, ctl } = this.cx
     const alignment = this.io.alignment()
     const blocks: Block[] = []
@@ -51,6 +63,8 @@ export class FramedOutput implements FileOutput {
 
   writeEntry(bytes: Uint8Array): boolean {
     const size = alignUp(BLOCK_HEADER_SIZE + ENTRY_PREFIX_SIZE + bytes.length, this.io.alignment())
+    const offset = this.cx.ctl.f64[F_FILE_OFFSET]!
+    if (offset > 0 && offset + size > this.rotation.sizeLimit()) this.rotation.next('size')
     const block = this.io.alloc(size)
     try {
       writeBlockHeader(block.view, 0, size, ENTRY_PREFIX_SIZE + bytes.length)
@@ -65,6 +79,86 @@ export class FramedOutput implements FileOutput {
   /** Every block went out with O_DIRECT | O_DSYNC (or an O_DSYNC descriptor): nothing to do. */
   sync(): boolean {
     return true
+  }
+
+  /**
+   * As writeBlocks, one block at a time, moving to the next file before a block that would take
+   * the current one past the rotation size.
+   */
+  private writeWithinSize(pieces: readonly Piece[]): boolean {
+    const { views, addresses, ctl } = this.cx
+    for (const p of pieces) {
+      if (p.bytes === 0 && !p.whole) continue
+      const k = p.set * ctl.numShards + p.shard
+      const capacity = alignUp(BLOCK_HEADER_SIZE + p.bytes, this.io.alignment())
+      if (capacity <= this.rotation.sizeLimit()) {
+        if (!this.makeRoom(capacity)) return false
+        if (p.whole) {
+          const view = views[k]!
+          writeBlockHeader(view, 0, capacity, p.bytes)
+          if (!this.append([{ addr: addresses ? addresses[k]! : 0, view: view.subarray(0, capacity) }]))
+            return false
+        } else if (!this.appendCopy(views[k]!, p.runs)) return false
+        continue
+      }
+      if (!this.writeInGroups(views[k]!, p.runs)) return false
+    }
+    return true
+  }
+
+  /** A shard larger than the rotation size: blocks of as many whole entries as fit the size. */
+  private writeInGroups(view: Buffer, runs: readonly number[]): boolean {
+    const alignment = this.io.alignment()
+    const limit = this.rotation.sizeLimit()
+    let group: number[] = []
+    let bytes = 0
+    const flush = (): boolean => {
+      if (group.length === 0) return true
+      const ok = this.makeRoom(alignUp(BLOCK_HEADER_SIZE + bytes, alignment)) && this.appendCopy(view, group)
+      group = []
+      bytes = 0
+      return ok
+    }
+    for (let r = 0; r < runs.length; r += 2) {
+      for (let at = runs[r]!; at < runs[r + 1]!; ) {
+        const size = ENTRY_PREFIX_SIZE + view.readUInt32LE(at)
+        if (bytes > 0 && alignUp(BLOCK_HEADER_SIZE + bytes + size, alignment) > limit && !flush())
+          return false
+        // Adjacent records extend the last run instead of adding one.
+        if (group.length > 0 && group[group.length - 1] === at) group[group.length - 1] = at + size
+        else group.push(at, at + size)
+        bytes += size
+        at += size
+      }
+    }
+    return flush()
+  }
+
+  /** Moves to the next file first when a block of `capacity` would take this one past the size. */
+  private makeRoom(capacity: number): boolean {
+    const offset = this.cx.ctl.f64[F_FILE_OFFSET]!
+    if (offset > 0 && offset + capacity > this.rotation.sizeLimit()) this.rotation.next('size')
+    return true
+  }
+
+  /** One block holding copies of the records in `runs` of a shard. */
+  private appendCopy(view: Buffer, runs: readonly number[]): boolean {
+    let bytes = 0
+    for (let r = 0; r < runs.length; r += 2) bytes += runs[r + 1]! - runs[r]!
+    if (bytes === 0) return true
+    const capacity = alignUp(BLOCK_HEADER_SIZE + bytes, this.io.alignment())
+    const block = this.io.alloc(capacity)
+    try {
+      writeBlockHeader(block.view, 0, capacity, bytes)
+      let out = BLOCK_HEADER_SIZE
+      for (let r = 0; r < runs.length; r += 2) {
+        block.view.set(view.subarray(runs[r]!, runs[r + 1]!), out)
+        out += runs[r + 1]! - runs[r]!
+      }
+      return this.append([block])
+    } finally {
+      this.io.free(block)
+    }
   }
 
   private append(blocks: Block[]): boolean {

@@ -13,11 +13,23 @@ export {
   defaultConfig,
   type LogFormat,
   type LoggerConfig,
+  type ReopenSignal,
   type ResolvedConfig,
+  type ResolvedRotation,
+  type RotateOptions,
   resolveConfig,
 } from './config.js'
 export { IoError } from './errno-name.js'
 export { type FollowOptions, followEntries } from './file-follower.js'
+export {
+  compareSeriesFiles,
+  listSeries,
+  parseSeriesPath,
+  type SeriesFile,
+  seriesOfPath,
+  seriesPath,
+} from './file-series.js'
+export type { RotateReason } from './flush-context.js'
 export { detectFormat, detectFormatFromBytes, type LogFileFormat } from './format-detect.js'
 export type {
   FormatProblem,

@@ -58,23 +58,79 @@ const openInProcess = new Set<string>()
  * O_DIRECT and buffered I/O. An open that takes O_DIRECT is not proof the file system honours it,
  * so a probe file in the same directory gets one aligned direct write first.
  */
-export function openLogFile(config: ResolvedConfig, lib: NativeLibrary | null): OpenLogFile {
+export function openLogFile(
+  config: ResolvedConfig,
+  lib: NativeLibrary | null,
+  choose: (base: string) => string = (base) => base,
+): OpenLogFile {
   const requested = resolve(config.path)
   if (config.mkdir) mkdirSync(dirname(requested), { recursive: true, mode: 0o750 })
-  const path = canonical(requested)
-  if (openInProcess.has(path)) throw new FileLockedError(path)
-  const opened = lib ? openNative(config, lib, path) : openBuffered(config, path)
-  openInProcess.add(path)
+  const base = canonical(requested)
+  // Keyed by the configured path: a rotated series is one logger's, whichever file it is on.
+  if (openInProcess.has(base)) throw new FileLockedError(base)
+  const path = choose(base)
+  const opened = lib ? openNative(config, lib, path, true) : openBuffered(config, path)
+  openInProcess.add(base)
   return opened
 }
 
-/** Forgets the in-process lock of a file closed by its logger. */
-export function releaseLogFile(file: OpenLogFile, lib: NativeLibrary | null): void {
-  for (const fd of file.fds) {
-    if (lib) lib.close(fd)
-    else closeSync(fd)
+/** The configured path, absolute, with symlinks in its directory resolved (as the registry keys it). */
+export function basePathOf(config: ResolvedConfig): string {
+  return canonical(resolve(config.path))
+}
+
+/** What opening another file of a running logger needs to know (see {@link openNextLogFile}). */
+export type NextFileOptions = Pick<ResolvedConfig, 'directIO' | 'dsync' | 'mode' | 'format'>
+
+/**
+ * Opens and locks another file for a running logger (the next of a rotated series, or the same
+ * path again after an external rotation), from whichever thread holds the I/O lock. The directory
+ * and its file system are the ones already probed, so there is no probe: `directIO` is whether
+ * writes go direct now (false after a fallback).
+ */
+export function openNextLogFile(
+  options: NextFileOptions,
+  lib: NativeLibrary | null,
+  path: string,
+): OpenLogFile {
+  const config = { ...options, mkdir: false } as ResolvedConfig
+  return lib ? openNative(config, lib, path, false) : openBuffered(config, path)
+}
+
+/**
+ * Closes a log file's descriptors (a descriptor may be listed twice, under two roles). With the
+ * native library every one was opened by it, and is closed by it: Node tracks the descriptors
+ * node:fs opens per thread (in a worker, to close them when it exits), and a descriptor opened
+ * in one thread is often closed in another here (rotation happens in the flusher thread).
+ */
+export function closeDescriptors(fds: readonly number[], lib: NativeLibrary | null): void {
+  for (const fd of new Set(fds)) {
+    if (fd < 0) continue
+    try {
+      if (lib) lib.close(fd)
+      else closeSync(fd)
+    } catch {
+      // Closed already.
+    }
   }
-  openInProcess.delete(file.path)
+}
+
+/** Another descriptor of the file, without O_DIRECT, through the native library. */
+export function nativeOpen(lib: NativeLibrary, path: string, flags: number): number {
+  const fd = lib.open(path, flags, 0)
+  if (fd < 0) throw IoError.fromErrno(fd, 'open', path)
+  return fd
+}
+
+/** Closes a file that was opened but will not be used. */
+export function releaseLogFile(file: OpenLogFile, lib: NativeLibrary | null, base: string): void {
+  closeDescriptors(file.fds, lib)
+  openInProcess.delete(base)
+}
+
+/** Forgets the in-process lock of the logger whose configured path is `base`. */
+export function forgetLogFile(base: string): void {
+  openInProcess.delete(base)
 }
 
 function canonical(path: string): string {
@@ -92,7 +148,7 @@ function missingDirectory(err: unknown, path: string): Error {
   return e
 }
 
-function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): OpenLogFile {
+function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, probe: boolean): OpenLogFile {
   const base = OPEN_CREATE | (config.dsync ? OPEN_DSYNC : 0)
   let fallbackReason: string | null = null
   let fd = -1
@@ -118,11 +174,11 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): O
   const alignment = r === 0 ? Math.max(align[1]!, MIN_BLOCK_ALIGNMENT) : 4096
   const memAlignment = r === 0 ? Math.max(align[0]!, MIN_BLOCK_ALIGNMENT) : 4096
   let direct = config.directIO && fallbackReason === null && lib.isDirect(fd) === 1
-  if (direct) {
-    const probe = probeDirectWrite(lib, path, alignment, memAlignment)
-    if (probe) {
+  if (direct && probe) {
+    const failed = probeDirectWrite(lib, path, alignment, memAlignment)
+    if (failed) {
       direct = false
-      fallbackReason = probe
+      fallbackReason = failed
     }
   }
   const fds = [fd]
@@ -130,14 +186,14 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string): O
   if (config.directIO && !direct) {
     // Buffered writes go through node:fs on a descriptor of their own, without O_DIRECT;
     // the locked descriptor stays open to hold the lock.
-    writeFd = openSync(path, constants.O_WRONLY | (config.dsync ? constants.O_DSYNC : 0))
+    writeFd = nativeOpen(lib, path, config.dsync ? OPEN_DSYNC : 0)
     fds.push(writeFd)
   }
   let bufferedFd = direct ? -1 : writeFd
   if (direct && config.format === 'lines') {
     // Without O_DSYNC: the partial block is rewritten by the next flush anyway, so it is made
     // durable with one fdatasync where a flush must be durable (lines-output.ts), not per write.
-    bufferedFd = openSync(path, constants.O_WRONLY)
+    bufferedFd = nativeOpen(lib, path, 0)
     fds.push(bufferedFd)
   }
   const size = lib.fileSize(fd)

@@ -1,7 +1,8 @@
 import type { Block } from './block-io.js'
-import type { BackpressurePolicy, LogFormat } from './config.js'
+import type { BackpressurePolicy, LogFormat, ResolvedRotation } from './config.js'
 import { type ControlBlock, viewControlBlock } from './control-block.js'
 import type { WriterContext } from './entry-writer.js'
+import { currentFilePath } from './file-rotation.js'
 import type { FlushContext, FlushReport } from './flush-context.js'
 import { loadNativeFrom, type NativeLibrary } from './native-library.js'
 import { SetFlusher } from './set-flusher.js'
@@ -16,7 +17,13 @@ export interface LoggerHandle {
   readonly version: 1
   readonly control: SharedArrayBuffer
   readonly memory: ShardMemoryDescriptor
+  /** The configured path (absolute): the file, or the name of a rotated series. */
   readonly path: string
+  readonly rotate: ResolvedRotation
+  /** Permission bits of files the logger creates (rotation). */
+  readonly mode: number
+  /** Whether O_DIRECT was asked for, for the files opened after the first. */
+  readonly directIO: boolean
   readonly flushTimeout: number
   readonly flushInterval: number
   readonly backpressure: BackpressurePolicy
@@ -76,7 +83,17 @@ export function openThreadView(handle: LoggerHandle, report: (r: FlushReport) =>
           views,
           addresses: memory.kind === 'shared' ? null : memory.addresses,
           lib,
-          path: handle.path,
+          get path() {
+            return currentFilePath(ctl, handle.path, handle.rotate)
+          },
+          basePath: handle.path,
+          rotate: handle.rotate,
+          fileOptions: {
+            directIO: handle.directIO,
+            dsync: handle.dsync,
+            mode: handle.mode,
+            format: handle.format,
+          },
           shardSize: memory.shardSize,
           flushTimeout: handle.flushTimeout,
           dsync: handle.dsync,

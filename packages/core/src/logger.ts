@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events'
-import { closeSync } from 'node:fs'
-import { Worker } from 'node:worker_threads'
-import { ConfigError, type LogFormat, type LoggerConfig, resolveConfig } from './config.js'
+import {
+  ConfigError,
+  type LogFormat,
+  type LoggerConfig,
+  type ReopenSignal,
+  resolveConfig,
+  rotates,
+} from './config.js'
 import {
   ACTIVE_GEN,
   ALIGNMENT,
@@ -12,7 +17,10 @@ import {
   createControlBlock,
   DIRECT_IO,
   F_FILE_OFFSET,
+  F_FILE_STAMP,
+  F_NEXT_ROTATE_AT,
   FILE_FD,
+  FILE_SEQ,
   FINAL,
   FLUSH_DONE,
   FLUSH_FAILED,
@@ -20,11 +28,14 @@ import {
   FLUSHER_STATE,
   FlusherState,
   LAST_ERRNO,
+  LOCK_FD,
   lockIo,
   OFFSET_MASK,
+  REOPEN_DONE,
+  REOPEN_FAILED,
+  REOPEN_REQUESTED,
   RESERVED,
   SEALED,
-  SET_FREED,
   SET_GEN,
   SET_STATE,
   SetState,
@@ -37,8 +48,17 @@ import {
 import { EntryWriter } from './entry-writer.js'
 import { errnoName, IoError } from './errno-name.js'
 import { onExit } from './exit-hook.js'
+import { chooseSeriesFile, currentFilePath, type SeriesChoice } from './file-rotation.js'
+import { type FlusherThread, startFlusher } from './flusher-start.js'
 import { BLOCK_HEADER_SIZE } from './framed-format.js'
-import { type OpenLogFile, openLogFile, releaseLogFile } from './log-file.js'
+import {
+  basePathOf,
+  closeDescriptors,
+  forgetLogFile,
+  type OpenLogFile,
+  openLogFile,
+  releaseLogFile,
+} from './log-file.js'
 import { type LoggerHandle, openThreadView, type ThreadView } from './logger-handle.js'
 import { loadNative, type NativeLibrary } from './native-library.js'
 import { deliverReport, warnOnce } from './report-delivery.js'
@@ -77,17 +97,21 @@ export class Logger extends EventEmitter {
   private readonly removeExitHook: () => void
 
   /** @internal Use {@link createLogger}. */
+  /** The reopenOnSignal listener, removed at close. */
+  private readonly onSignal: (() => void) | undefined
+  private readonly signal: ReopenSignal | false
+
   constructor(
-    private readonly file: OpenLogFile,
     private readonly lib: NativeLibrary | null,
     private readonly memory: ShardMemoryDescriptor,
     private readonly thread: ThreadView,
     private readonly flusher: FlusherThread,
     handle: LoggerHandle,
+    reopenOnSignal: ReopenSignal | false,
   ) {
     super()
     this.handle = handle
-    this.path = file.path
+    this.path = handle.path
     this.ctl = thread.ctl
     const writerContext = thread.writerContext()
     this.writer = new EntryWriter(writerContext)
@@ -100,6 +124,66 @@ export class Logger extends EventEmitter {
     // A 'message' listener refs the worker's port again: once started, the flusher must never
     // keep the process alive (the exit hook writes what it has not).
     if (flusher.started && !flusher.pinned) flusher.worker.unref()
+    this.signal = reopenOnSignal
+    if (reopenOnSignal) {
+      this.onSignal = () => {
+        this.reopen().catch(() => {
+          // Reported already, as an 'error' event (or a warning); the current file stays.
+        })
+      }
+      process.on(reopenOnSignal, this.onSignal)
+    }
+  }
+
+  /**
+   * The file being written now: {@link Logger.path} itself, or with rotation the current file of
+   * its series (`app.2026-11-25.3.log`).
+   */
+  get file(): string {
+    return currentFilePath(this.ctl, this.handle.path, this.handle.rotate)
+  }
+
+  /**
+   * Writes everything logged so far into the current file, then closes it and opens the same path
+   * again: after an external `logrotate` (create mode) renamed the file away, the old file is
+   * complete and the new one gets every later entry. Entries logged meanwhile are kept in memory,
+   * never dropped for it. Rejects with the {@link IoError} when the path cannot be opened (the
+   * logger then goes on writing the file it had).
+   */
+  async reopen(): Promise<void> {
+    const { i32 } = this.ctl
+    if (Atomics.load(i32, CLOSED) === 1) throw new Error(`asyncdirect: reopen() after close(): ${this.path}`)
+    const ticket = Atomics.add(i32, REOPEN_REQUESTED, 1) + 1
+    wakeFlusher(i32)
+    const keepAlive = setInterval(() => {}, 1 << 30)
+    try {
+      for (;;) {
+        if (Atomics.load(i32, REOPEN_DONE) >= ticket) return
+        if (Atomics.load(i32, REOPEN_FAILED) >= ticket) throw this.lastError('reopen')
+        if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
+          if (!this.reopenHere(ticket)) throw this.lastError('reopen')
+          return
+        }
+        const seen = Atomics.load(i32, REOPEN_DONE)
+        const waited = Atomics.waitAsync(i32, REOPEN_DONE, seen, 1000)
+        if (waited.async) await waited.value
+      }
+    } finally {
+      clearInterval(keepAlive)
+    }
+  }
+
+  /** reopen() without a flusher thread: from this one, under the I/O lock. */
+  private reopenHere(ticket: number): boolean {
+    const { i32 } = this.ctl
+    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS)) return false
+    try {
+      const ok = this.thread.flusher().reopen()
+      Atomics.store(i32, ok ? REOPEN_DONE : REOPEN_FAILED, ticket)
+      return ok
+    } finally {
+      unlockIo(i32)
+    }
   }
 
   /** Resolves when the flusher thread runs (at once for a logger from {@link createLogger}). */
@@ -255,12 +339,15 @@ export class Logger extends EventEmitter {
     if (this.released) return
     this.released = true
     this.removeExitHook()
-    // A fallback to buffered I/O after the first write opened a descriptor of its own.
-    for (const word of [FILE_FD, BUFFERED_FD]) {
-      const fd = Atomics.load(this.ctl.i32, word)
-      if (fd >= 0 && !this.file.fds.includes(fd)) closeSync(fd)
-    }
-    releaseLogFile(this.file, this.lib)
+    if (this.onSignal && this.signal) process.off(this.signal, this.onSignal)
+    // The descriptors of the file written last: rotation, reopen() and a fallback to buffered
+    // I/O replace them, so the control block, not the file opened at start, says which they are.
+    const { i32 } = this.ctl
+    closeDescriptors(
+      [Atomics.load(i32, LOCK_FD), Atomics.load(i32, FILE_FD), Atomics.load(i32, BUFFERED_FD)],
+      this.lib,
+    )
+    forgetLogFile(this.handle.path)
     // Freed only when no writer can still touch the memory: every reservation has committed.
     // A writer thread that died mid-copy leaves its reservation open: leak rather than risk a
     // use-after-free if it was only slow.
@@ -324,7 +411,14 @@ export function openLogger(config: LoggerConfig): Logger {
       'native',
       `asyncdirect: native library unavailable (${native.reason}); using buffered node:fs I/O`,
     )
-  const file = openLogFile(cfg, lib)
+  // With rotation the configured path names a series: the file opened is one of it.
+  let series: SeriesChoice | null = null
+  const file = openLogFile(cfg, lib, (base) => {
+    if (!rotates(cfg.rotate)) return base
+    series = chooseSeriesFile(base, cfg.rotate, Date.now())
+    return series.path
+  })
+  const base = basePathOf(cfg)
   let memory: ShardMemoryDescriptor | undefined
   try {
     const shardSize = cfg.bufferSize / cfg.numShards
@@ -338,13 +432,16 @@ export function openLogger(config: LoggerConfig): Logger {
     const stagingSize = cfg.format === 'lines' ? cfg.bufferSize + 2 * file.alignment : 0
     memory = allocateShards(lib, shardSize, cfg.numShards, file.memAlignment, cfg.useMMap, stagingSize)
     const ctl = createControlBlock(cfg.numShards)
-    initControlBlock(ctl, file)
+    initControlBlock(ctl, file, series, cfg.rotate.interval)
     const handle: LoggerHandle = {
       kind: 'asyncdirect.handle',
       version: 1,
       control: ctl.sab,
       memory,
-      path: file.path,
+      path: base,
+      rotate: cfg.rotate,
+      mode: cfg.mode,
+      directIO: cfg.directIO,
       flushTimeout: cfg.flushTimeout,
       flushInterval: cfg.flushInterval,
       backpressure: cfg.backpressure,
@@ -375,16 +472,23 @@ export function openLogger(config: LoggerConfig): Logger {
       )
     }
     const flusher = startFlusher(handle, ctl)
-    logger = new Logger(file, lib, memory, thread, flusher, handle)
+    logger = new Logger(lib, memory, thread, flusher, handle, cfg.reopenOnSignal)
+    // Symlink and retention for the file just opened (reported to the logger's listeners).
+    thread.flusher().tidy()
     return logger
   } catch (err) {
     if (memory) releaseShards(lib, memory)
-    releaseLogFile(file, lib)
+    releaseLogFile(file, lib, base)
     throw err
   }
 }
 
-function initControlBlock(ctl: ControlBlock, file: OpenLogFile): void {
+function initControlBlock(
+  ctl: ControlBlock,
+  file: OpenLogFile,
+  series: SeriesChoice | null,
+  interval: number,
+): void {
   const { i32, f64, numShards } = ctl
   i32[ACTIVE_GEN] = 0
   i32[SET_STATE] = SetState.ACTIVE
@@ -398,57 +502,12 @@ function initControlBlock(ctl: ControlBlock, file: OpenLogFile): void {
   i32[ALIGNMENT] = file.alignment
   i32[FILE_FD] = file.fd
   i32[BUFFERED_FD] = file.bufferedFd
+  i32[LOCK_FD] = file.fds[0]!
+  if (series) {
+    i32[FILE_SEQ] = series.seq
+    f64[F_FILE_STAMP] = series.stampMs
+    f64[F_NEXT_ROTATE_AT] = interval > 0 ? series.stampMs + interval : 0
+  }
   f64[F_FILE_OFFSET] = file.appendOffset
   i32[FLUSHER_STATE] = FlusherState.STARTING
-}
-
-interface FlusherThread {
-  worker: Worker
-  /** Settles when the worker has exited. */
-  exited: Promise<void>
-  /** Resolves when the flusher runs; rejects if it failed to start. */
-  ready: Promise<void>
-  started: boolean
-  /** Set by close(): the worker keeps the process alive until it has written everything. */
-  pinned: boolean
-}
-
-function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
-  const worker = new Worker(new URL('./flusher-thread.js', import.meta.url), {
-    workerData: handle,
-    // The flusher is our own compiled code and needs none of the process's flags; inheriting them
-    // can stop it from starting (--input-type applies only to --eval input).
-    execArgv: [],
-  })
-  const exited = new Promise<void>((resolve) =>
-    worker.once('exit', () => {
-      // However it ended, nobody may wait for it any more: writers and flush() write themselves.
-      Atomics.store(ctl.i32, FLUSHER_STATE, FlusherState.STOPPED)
-      Atomics.add(ctl.i32, SET_FREED, 1)
-      Atomics.notify(ctl.i32, SET_FREED)
-      Atomics.notify(ctl.i32, FLUSH_DONE)
-      resolve()
-    }),
-  )
-  const ready = new Promise<void>((resolve, reject) => {
-    const onMessage = (m: FlushMessage) => {
-      if (m.type !== 'ready') return
-      worker.off('message', onMessage)
-      // Started: from now on the flusher never keeps the process alive (the exit hook writes
-      // what it has not). Until then it does, so that awaiting ready() is not cut short.
-      thread.started = true
-      if (!thread.pinned) worker.unref()
-      resolve()
-    }
-    worker.on('message', onMessage)
-    worker.once('error', reject)
-    worker.once('exit', () => reject(new Error('asyncdirect: the flusher thread exited before it started')))
-  })
-  // Nobody has to wait for ready(): an unobserved failure must not become an unhandled rejection.
-  ready.catch(() => {})
-  worker.on('error', (err) => {
-    warnOnce('flusher', `asyncdirect: flusher thread failed (${err.message}); writers flush themselves`)
-  })
-  const thread: FlusherThread = { worker, exited, ready, started: false, pinned: false }
-  return thread
 }

@@ -12,6 +12,8 @@ import {
 } from './control-block.js'
 import { errnoNumber, IoError } from './errno-name.js'
 import type { FlushContext } from './flush-context.js'
+import { nativeOpen } from './log-file.js'
+import { OPEN_DSYNC } from './native-library.js'
 
 /**
  * Writes blocks to the log file for a {@link FileOutput}: with O_DIRECT while the file system
@@ -98,7 +100,10 @@ export class OutputIo {
     try {
       let fd = Atomics.load(i32, BUFFERED_FD)
       if (fd < 0) {
-        fd = openSync(this.cx.path, constants.O_WRONLY | (this.cx.dsync ? constants.O_DSYNC : 0))
+        const { lib } = this.cx
+        fd = lib
+          ? nativeOpen(lib, this.cx.path, this.cx.dsync ? OPEN_DSYNC : 0)
+          : openSync(this.cx.path, constants.O_WRONLY | (this.cx.dsync ? constants.O_DSYNC : 0))
         Atomics.store(i32, BUFFERED_FD, fd)
       }
       Atomics.store(i32, FILE_FD, fd)

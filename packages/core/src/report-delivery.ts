@@ -30,6 +30,9 @@ export function deliverReport(emitter: EventEmitter, report: FlushReport): void 
       emitter.emit('warning', report)
       warnOnce('fallback', `asyncdirect: using buffered I/O: ${report.reason}`)
       return
+    case 'rotate':
+      emitter.emit('rotate', { from: report.from, to: report.to, reason: report.reason })
+      return
     case 'abandoned':
       emitter.emit('warning', report)
       warnOnce(

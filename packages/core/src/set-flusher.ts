@@ -23,6 +23,7 @@ import {
   shardWord,
 } from './control-block.js'
 import type { FileOutput, Piece } from './file-output.js'
+import { FileRotation } from './file-rotation.js'
 import type { FlushContext } from './flush-context.js'
 import { BLOCK_HEADER_SIZE } from './framed-format.js'
 import { FramedOutput } from './framed-output.js'
@@ -62,13 +63,18 @@ interface Batch {
 export class SetFlusher {
   private readonly io: OutputIo
   private readonly output: FileOutput
+  private readonly rotation: FileRotation
   private readonly ends: Int32Array
   private readonly complete: Uint8Array
   private readonly numShards: number
 
   constructor(private readonly cx: FlushContext) {
     this.io = new OutputIo(cx)
-    this.output = cx.format === 'lines' ? new LinesOutput(cx, this.io) : new FramedOutput(cx, this.io)
+    this.rotation = new FileRotation(cx)
+    this.output =
+      cx.format === 'lines'
+        ? new LinesOutput(cx, this.io, this.rotation)
+        : new FramedOutput(cx, this.io, this.rotation)
     this.numShards = cx.ctl.numShards
     this.ends = new Int32Array(this.numShards)
     this.complete = new Uint8Array(this.numShards)
@@ -189,6 +195,31 @@ export class SetFlusher {
     this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += entries
     this.cx.ctl.f64[F_OVERSIZE]! += entries
     return true
+  }
+
+  /**
+   * At an interval boundary: writes everything logged so far into the current file, makes it
+   * durable, and moves to the next file of the series. False if a write failed (a failed move is
+   * reported and retried later; the logger stays on the current file meanwhile).
+   */
+  rotateIfDue(): boolean {
+    if (!this.rotation.intervalDue()) return true
+    if (!this.flushAll()) return false
+    this.rotation.next('interval')
+    return true
+  }
+
+  /**
+   * reopen(): writes everything logged so far into the current file, makes it durable, and opens
+   * the path again. False if a write failed or the path could not be opened (both reported).
+   */
+  reopen(): boolean {
+    return this.flushAll() && this.rotation.reopen()
+  }
+
+  /** Symlink and retention for the file opened at start. */
+  tidy(): void {
+    this.rotation.tidy()
   }
 
   /** Folds the writers' 32-bit counters into the 64-bit totals before they can wrap. */

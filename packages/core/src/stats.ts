@@ -17,6 +17,8 @@ import {
   F_FLUSHES,
   F_LAST_FLUSH_AT,
   F_OVERSIZE,
+  F_ROTATION_ERRORS,
+  F_ROTATIONS,
   F_SET_SWAPS,
   F_SHARD_WRITES,
   OFFSET_MASK,
@@ -50,6 +52,10 @@ export interface StatsSnapshot {
   directIO: boolean
   /** The alignment of every block offset and size. */
   alignment: number
+  /** Moves to another file: rotations and reopen()s. */
+  rotations: number
+  /** Rotations, reopens, symlink updates and retention deletions that failed (each reported). */
+  rotationErrors: number
 }
 
 /** Flush timings (milliseconds) and sizes. */
@@ -99,6 +105,8 @@ export function statsSnapshot(ctl: ControlBlock): StatsSnapshot {
     oversizeEntries: f64[F_OVERSIZE]!,
     directIO: Atomics.load(i32, DIRECT_IO) === 1,
     alignment: Atomics.load(i32, ALIGNMENT),
+    rotations: f64[F_ROTATIONS]!,
+    rotationErrors: f64[F_ROTATION_ERRORS]!,
   }
 }
 

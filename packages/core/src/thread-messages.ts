@@ -1,11 +1,12 @@
 import { IoError } from './errno-name.js'
-import type { FlushReport } from './flush-context.js'
+import type { FlushReport, RotateReason } from './flush-context.js'
 
 /** A {@link FlushReport} as it crosses from a worker thread to the owner (errors lose their class). */
 export type FlushMessage =
   | { type: 'error'; code: string; syscall: string; path: string; message: string }
   | { type: 'fallback'; reason: string }
   | { type: 'abandoned'; entries: number; shard: number }
+  | { type: 'rotate'; from: string; to: string; reason: RotateReason }
   | { type: 'ready' }
 
 export function toMessage(r: FlushReport): FlushMessage {

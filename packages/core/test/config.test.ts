@@ -2,7 +2,15 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, createLogger, defaultConfig, type Logger, readEntries } from '../dist/index.js'
+import {
+  ConfigError,
+  createLogger,
+  defaultConfig,
+  type Logger,
+  type LoggerConfig,
+  readEntries,
+  resolveConfig,
+} from '../dist/index.js'
 
 const MiB = 1024 * 1024
 
@@ -54,6 +62,8 @@ describe('defaultConfig', () => {
       dsync: true,
       mode: 0o640,
       mkdir: false,
+      rotate: { size: 0, interval: 0, maxFiles: 0, maxAge: 0, symlink: false },
+      reopenOnSignal: false,
     })
   })
 
@@ -309,5 +319,70 @@ describe('the log file directory', () => {
     loggers.push(logger)
     await logger.close()
     expect(statSync(path).mode & 0o777).toBe(0o600 & ~process.umask())
+  })
+})
+
+describe('rotate and reopenOnSignal', () => {
+  const resolve = (rotate: unknown, extra: object = {}) =>
+    resolveConfig({ path: '/x/app.log', rotate, ...extra } as LoggerConfig)
+
+  it('reads sizes with units, intervals by name and ages with units', () => {
+    expect(resolve({ size: '64MiB' }).rotate).toEqual({
+      size: 64 * MiB,
+      interval: 0,
+      maxFiles: 0,
+      maxAge: 0,
+      symlink: false,
+    })
+    expect(resolve({ size: '4.5 KB', interval: 'hourly' }).rotate.size).toBe(4500)
+    expect(resolve({ size: 10_000 }).rotate.size).toBe(10_000)
+    expect(resolve({ interval: 'daily', maxAge: '7d', maxFiles: 3, symlink: true }).rotate).toEqual({
+      size: 0,
+      interval: 86_400_000,
+      maxFiles: 3,
+      maxAge: 7 * 86_400_000,
+      symlink: true,
+    })
+    expect(resolve({ interval: 90_000, maxAge: 5000 }).rotate).toMatchObject({
+      interval: 90_000,
+      maxAge: 5000,
+    })
+  })
+
+  it('a resolved configuration resolves to itself', () => {
+    const once = resolve({ size: '1MiB', interval: 'hourly', maxFiles: 2 }, { reopenOnSignal: 'SIGHUP' })
+    expect(resolveConfig(once)).toEqual(once)
+    const none = resolveConfig({ path: '/x/app.log' })
+    expect(resolveConfig(none)).toEqual(none)
+  })
+
+  it.each([
+    [{ size: '64 parsecs' }, 'rotate.size', /'64MiB'/],
+    [{ size: 100 }, 'rotate.size', /at least 4096 bytes/],
+    [{ size: -1 }, 'rotate.size', /positive integer/],
+    [{ interval: 'weekly' }, 'rotate.interval', /'hourly', 'daily'/],
+    [{ interval: 10 }, 'rotate.interval', /at least 1000/],
+    [{ size: '1MiB', maxFiles: 1.5 }, 'rotate.maxFiles', /integer/],
+    [{ size: '1MiB', maxAge: 'soon' }, 'rotate.maxAge', /'7d'/],
+    [{ size: '1MiB', symlink: 'yes' }, 'rotate.symlink', /true or false/],
+    [{ size: '1MiB', keep: 3 }, 'rotate.keep', /accepted are size, interval, maxFiles, maxAge, symlink/],
+    [{ maxFiles: 3 }, 'rotate', /need a size or an interval/],
+    ['64MiB', 'rotate', /expected an object/],
+  ])('rotate %j is refused, naming %s', (rotate, field, message) => {
+    try {
+      resolve(rotate)
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).field).toBe(field)
+      expect((err as Error).message).toMatch(message)
+    }
+  })
+
+  it('reopenOnSignal takes SIGHUP, SIGUSR1, SIGUSR2 or false', () => {
+    expect(resolve(undefined, { reopenOnSignal: 'SIGHUP' }).reopenOnSignal).toBe('SIGHUP')
+    expect(() => resolve(undefined, { reopenOnSignal: 'SIGKILL' })).toThrow(
+      /reopenOnSignal.*'SIGHUP', 'SIGUSR1', 'SIGUSR2'/,
+    )
   })
 })

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
-import { existsSync, renameSync } from 'node:fs'
-import { readEntries, verify } from '@asyncdirect/core'
+import { existsSync, renameSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { listSeries, readEntries, verify } from '@asyncdirect/core'
 import pino from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import { describe, expect, it } from 'vitest'
@@ -147,6 +148,23 @@ describe('destination()', () => {
     const now = readLines(path).map((l) => JSON.parse(l).i)
     expect(old).toEqual(Array.from({ length: 1000 }, (_, i) => i))
     expect(now).toEqual(Array.from({ length: 2000 }, (_, i) => 1000 + i))
+  })
+
+  it('rotate: a series of files that together hold exactly what pino wrote, in order', async () => {
+    const path = join(tempFiles('destination-rotate').dir, 'app.log')
+    const d = destination({
+      dest: path,
+      bufferSize: 256 * 1024,
+      numShards: 2,
+      rotate: { size: '64KiB', maxFiles: 1000 },
+    })
+    const some = (l: pino.Logger) => logSequence(l, 100)
+    some(pino(deterministic, d))
+    await endDestination(d)
+    const files = listSeries(path)
+    expect(files.length).toBeGreaterThan(3)
+    for (const f of files) expect(statSync(f.path).size).toBeLessThanOrEqual(64 * 1024)
+    expect(files.map((f) => readText(f.path)).join('') === expectedOutput(some)).toBe(true)
   })
 
   it('reopen(file) moves to another file', async () => {

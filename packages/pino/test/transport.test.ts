@@ -1,5 +1,7 @@
 import { once } from 'node:events'
-import { readEntries, verify } from '@asyncdirect/core'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { listSeries, readEntries, verify } from '@asyncdirect/core'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { fixture, readLines, readText, TARGET, tempFiles } from './support/files.js'
@@ -115,6 +117,21 @@ describe('transport target', () => {
     for await (const e of readEntries(path)) entries.push(e.toString())
     expect(entries.join('') === expectedOutput((l) => logSequence(l, 100))).toBe(true)
     expect(entries).toHaveLength(700)
+  })
+
+  it('rotate: a series of files that together hold exactly what pino wrote, in order', async () => {
+    const path = join(tempFiles('transport-rotate').dir, 'app.log')
+    const expected = expectedOutput((l) => logSequence(l, 300))
+    const transport = pino.transport({
+      target: TARGET,
+      options: { destination: path, bufferSize: 256 * 1024, numShards: 2, rotate: { size: '256KiB' } },
+    })
+    logSequence(pino(deterministic, transport), 300)
+    await endTransport(transport)
+    const files = listSeries(path)
+    expect(files.length).toBeGreaterThan(3)
+    for (const f of files) expect(statSync(f.path).size).toBeLessThanOrEqual(256 * 1024)
+    expect(files.map((f) => readText(f.path)).join('') === expected).toBe(true)
   })
 
   it('appends to an existing file', async () => {

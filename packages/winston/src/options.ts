@@ -3,7 +3,9 @@ import {
   ConfigError,
   type LogFormat,
   type LoggerConfig,
+  type ReopenSignal,
   type ResolvedConfig,
+  type RotateOptions,
   resolveConfig,
 } from '@asyncdirect/core'
 import type TransportStream from 'winston-transport'
@@ -54,6 +56,14 @@ export interface AsyncDirectTransportOptions {
   mkdir?: boolean
   /** Permission bits of a newly created file, 0 to 0o7777. Default 0o640. */
   mode?: number
+  /**
+   * Rotation (the core's): `{ size: '64MiB', interval: 'daily', maxFiles: 14, maxAge: '30d',
+   * symlink: true }`, any of them. `filename` then names a series, `app.2026-11-25.1.log`, ...;
+   * see the core README. Default: none.
+   */
+  rotate?: RotateOptions
+  /** Reopen the file on this signal (`'SIGHUP'`), for an external logrotate in create mode. Default false. */
+  reopenOnSignal?: ReopenSignal | false
 
   /** Most verbose level this transport writes (winston's). Default: the logger's level. */
   level?: string
@@ -87,6 +97,8 @@ const CORE_KEYS = [
   'dsync',
   'mkdir',
   'mode',
+  'rotate',
+  'reopenOnSignal',
 ] as const
 const WINSTON_KEYS = ['level', 'silent', 'format', 'handleExceptions', 'handleRejections'] as const
 const ACCEPTED = ['filename', ...CORE_KEYS, 'fileFormat', ...WINSTON_KEYS]
@@ -95,10 +107,11 @@ const ACCEPTED = ['filename', ...CORE_KEYS, 'fileFormat', ...WINSTON_KEYS]
 const HINTS: Record<string, string> = {
   path: "the file is named by 'filename'",
   dirname: "give the whole path in 'filename' (and mkdir: true to create the directory)",
-  maxsize: 'this transport does not rotate files: rotate with logrotate copytruncate or a new filename',
-  maxFiles: 'this transport does not rotate files',
-  tailable: 'this transport does not rotate files',
-  zippedArchive: 'this transport does not rotate files',
+  maxsize: "use rotate: { size } (bytes, or a string such as '64MiB')",
+  maxFiles: 'use rotate: { maxFiles } (with a size or an interval to rotate by)',
+  tailable:
+    'rotated files are named by date and number (see rotate); symlink: true keeps filename pointing at the current one',
+  zippedArchive: 'rotated files are not compressed; compress them with logrotate or a cron job',
   eol: "each entry ends with '\\n' in the lines format",
   options: 'file open flags are chosen by the core (O_DIRECT, O_DSYNC, append)',
 }

@@ -168,6 +168,24 @@ export class AsyncDirectTransport extends TransportStream {
     return this.core.getStatsSnapshot()
   }
 
+  /**
+   * Writes everything logged so far, then closes the file and opens `filename` again: for an
+   * external `logrotate` in create mode (rename the file, then call this, or set
+   * `reopenOnSignal: 'SIGHUP'`). The old file is complete; the new one gets every later entry.
+   * Rejects with the `IoError` when the file cannot be opened (the transport goes on writing the
+   * old one).
+   */
+  reopen(): Promise<void> {
+    return this.core.reopen()
+  }
+
+  /**
+   * The file written now: `filename`, or with rotation the current file of its series.
+   */
+  get currentFile(): string {
+    return this.core.file
+  }
+
   /** {@link AsyncDirectTransport.getStatsSnapshot}, as a property. */
   get stats(): StatsSnapshot {
     return this.getStatsSnapshot()

@@ -68,7 +68,7 @@ describe('bad options are rejected from the constructor, naming the option', () 
     expect(typo.message).toContain('bufferSize')
     const rotate = rejected({ filename: tempFile(), maxsize: 1_000_000 })
     expect(rotate.field).toBe('maxsize')
-    expect(rotate.message).toContain('does not rotate')
+    expect(rotate.message).toContain('use rotate: { size }')
   })
 
   it('undefined values mean the default', async () => {

@@ -1,0 +1,61 @@
+import { Worker } from 'node:worker_threads'
+import { type ControlBlock, FLUSH_DONE, FLUSHER_STATE, FlusherState, SET_FREED } from './control-block.js'
+import type { LoggerHandle } from './logger-handle.js'
+import { warnOnce } from './report-delivery.js'
+import type { FlushMessage } from './thread-messages.js'
+
+/** The flusher worker of a logger (flusher-thread.ts), as its owner sees it. */
+export interface FlusherThread {
+  worker: Worker
+  /** Settles when the worker has exited. */
+  exited: Promise<void>
+  /** Resolves when the flusher runs; rejects if it failed to start. */
+  ready: Promise<void>
+  started: boolean
+  /** Set by close(): the worker keeps the process alive until it has written everything. */
+  pinned: boolean
+}
+
+/** Starts the flusher worker for `handle`. */
+export function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
+  const worker = new Worker(new URL('./flusher-thread.js', import.meta.url), {
+    workerData: handle,
+    // The flusher is our own compiled code and needs none of the process's flags; inheriting them
+    // can stop it from starting (--input-type applies only to --eval input).
+    execArgv: [],
+    // The logger's descriptors are opened and closed by whichever thread holds the I/O lock, and
+    // outlive this thread: Node must neither track nor close them when it exits.
+    trackUnmanagedFds: false,
+  })
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      // However it ended, nobody may wait for it any more: writers and flush() write themselves.
+      Atomics.store(ctl.i32, FLUSHER_STATE, FlusherState.STOPPED)
+      Atomics.add(ctl.i32, SET_FREED, 1)
+      Atomics.notify(ctl.i32, SET_FREED)
+      Atomics.notify(ctl.i32, FLUSH_DONE)
+      resolve()
+    }),
+  )
+  const ready = new Promise<void>((resolve, reject) => {
+    const onMessage = (m: FlushMessage) => {
+      if (m.type !== 'ready') return
+      worker.off('message', onMessage)
+      // Started: from now on the flusher never keeps the process alive (the exit hook writes
+      // what it has not). Until then it does, so that awaiting ready() is not cut short.
+      thread.started = true
+      if (!thread.pinned) worker.unref()
+      resolve()
+    }
+    worker.on('message', onMessage)
+    worker.once('error', reject)
+    worker.once('exit', () => reject(new Error('asyncdirect: the flusher thread exited before it started')))
+  })
+  // Nobody has to wait for ready(): an unobserved failure must not become an unhandled rejection.
+  ready.catch(() => {})
+  worker.on('error', (err) => {
+    warnOnce('flusher', `asyncdirect: flusher thread failed (${err.message}); writers flush themselves`)
+  })
+  const thread: FlusherThread = { worker, exited, ready, started: false, pinned: false }
+  return thread
+}
