@@ -1,17 +1,29 @@
-/** `asyncdirect cat FILE...`: every entry of each file to stdout, one per line. */
+/**
+ * `asyncdirect cat [-s] FILE...`: every entry of each file to stdout, one per line; the files of a
+ * rotated series in the order they were written (see `read-order.ts`), and with `--series` the
+ * whole series of each FILE.
+ */
 
+import { lstat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseOrUsage, UsageError } from './cli-args.js'
 import { type Output, reportReadError, warn } from './cli-output.js'
 import { progressFor } from './cli-progress.js'
 import { commandHelp } from './cli-usage.js'
+import { listSeries, seriesOfPath } from './file-series.js'
 import type { FormatProblem } from './format-problem.js'
 import { readEntries } from './read-entries.js'
+import { readOrder } from './read-order.js'
 
 /** Runs `cat` with the arguments after the command name; resolves to the exit status. */
 export async function runCat(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseOrUsage('cat', () =>
-    parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true }),
+    parseArgs({
+      args,
+      options: { series: { type: 'boolean', short: 's' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    }),
   )
   if (values.help) {
     await out.text(commandHelp('cat'))
@@ -19,10 +31,51 @@ export async function runCat(args: string[], out: Output): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('missing FILE', 'cat')
   let status = 0
-  for (const path of positionals) {
+  let paths = positionals
+  if (values.series) {
+    paths = []
+    const bases = new Set<string>()
+    for (const path of positionals) {
+      // Two FILEs of the same series (app.log and one of its files) stand for it once.
+      const base = seriesOfPath(path)?.base ?? path
+      if (bases.has(resolve(base))) continue
+      bases.add(resolve(base))
+      const files = await seriesMembers(base)
+      if (files.length === 0) {
+        warn(`cannot read ${path}: ENOENT (no such file), nor any rotated file of it`)
+        status = 2
+      }
+      paths.push(...files)
+    }
+  }
+  for (const path of await readOrder(paths)) {
     if (!(await catFile(path, out))) status = 2
   }
   return status
+}
+
+/**
+ * What `--series` reads for the configured path `base`: the files of its series, and `base`
+ * itself when it exists. As the series' symlink, `base` is then dropped by {@link readOrder} (its
+ * target is listed); as a regular file, a logger without rotation writes it, so it comes after
+ * the rotated files.
+ */
+async function seriesMembers(base: string): Promise<string[]> {
+  const files = rotatedFiles(base)
+  const exists = await lstat(base).then(
+    () => true,
+    () => false,
+  )
+  return exists ? [...files, base] : files
+}
+
+/** The rotated files of `base`, oldest first; none when its directory cannot be listed. */
+function rotatedFiles(base: string): string[] {
+  try {
+    return listSeries(base).map((file) => file.path)
+  } catch {
+    return []
+  }
 }
 
 /** Prints one file's entries; false when it could not be read (already reported on stderr). */
@@ -41,12 +94,27 @@ async function catFile(path: string, out: Output): Promise<boolean> {
     progress.done()
     await out.flush()
     reportReadError(path, error)
+    seriesHint(path, error)
     return false
   }
   progress.done()
   await out.flush()
   skipped.warn(path)
   return true
+}
+
+/**
+ * A missing path that is the configured path of a rotated series without a symlink is what a user
+ * naturally types: say where its entries are rather than leave a bare ENOENT.
+ */
+function seriesHint(path: string, error: unknown): void {
+  if ((error as NodeJS.ErrnoException)?.code !== 'ENOENT') return
+  const count = rotatedFiles(path).length
+  if (count === 0) return
+  warn(
+    `${path} is the configured path of ${count} rotated file${count === 1 ? '' : 's'}; ` +
+      `print them in order with: asyncdirect cat --series ${path}`,
+  )
 }
 
 /**

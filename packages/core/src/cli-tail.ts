@@ -1,4 +1,8 @@
-/** `asyncdirect tail [-f] [-n N] FILE`: the last entries, then (with -f) new ones as they come. */
+/**
+ * `asyncdirect tail [-f] [-n N] FILE`: the last entries, then (with -f) new ones as they come,
+ * across rotations (see `file-follower.ts`). FILE may be the configured path of a rotated series
+ * without symlink: its newest file is read, as `-f` would follow it.
+ */
 
 import { parseArgs } from 'node:util'
 import { oneFile, parseOrUsage, UsageError } from './cli-args.js'
@@ -6,6 +10,7 @@ import { type Output, reportReadError, warn } from './cli-output.js'
 import { type Progress, progressFor } from './cli-progress.js'
 import { commandHelp } from './cli-usage.js'
 import { followEntries } from './file-follower.js'
+import { resolveFollowed } from './followed-file.js'
 import { readEntries } from './read-entries.js'
 
 const DEFAULT_COUNT = 10
@@ -32,7 +37,9 @@ export async function runTail(args: string[], out: Output): Promise<number> {
   const progress = progressFor(path, !process.stdout.isTTY)
   try {
     if (values.follow) await follow(path, count, out, progress)
-    else for (const entry of await lastEntries(path, count, progress.listener)) await out.entry(entry)
+    else
+      for (const entry of await lastEntries(await fileToRead(path), count, progress.listener))
+        await out.entry(entry)
   } catch (error) {
     progress.done()
     await out.flush()
@@ -48,6 +55,14 @@ function parseCount(text: string | undefined): number {
   if (text === undefined) return DEFAULT_COUNT
   if (!/^\d+$/.test(text)) throw new UsageError(`invalid number of entries: '${text}'`, 'tail')
   return Number(text)
+}
+
+/** The file `tail -f` would start with: `path` itself, or the newest of its series when it is absent. */
+async function fileToRead(path: string): Promise<string> {
+  const named = await resolveFollowed(path)
+  if (!named?.newestOfSeries) return path
+  warn(`${path} does not exist; reading the newest file of its series, ${named.path}`)
+  return named.path
 }
 
 /** The last `count` entries, kept in a ring so that memory is `count` entries whatever the file. */

@@ -14,14 +14,14 @@ export type CommandName = (typeof COMMAND_NAMES)[number]
 const TOOL_HELP = `asyncdirect: read the log files written by @asyncdirect/core (framed or lines/NDJSON)
 
 Usage:
-  asyncdirect cat FILE...
+  asyncdirect cat [-s] FILE...
   asyncdirect tail [-f] [-n N] FILE
   asyncdirect verify [--json] FILE
   asyncdirect stats [--json] FILE
   asyncdirect help [COMMAND]
 
 Commands:
-  cat      print every entry of each FILE, one per line
+  cat      print every entry of each FILE, one per line; rotated files in order
   tail     print the last entries of FILE; -f keeps printing new ones
   verify   check FILE's integrity; print every problem with its byte offset
   stats    entries, blocks, bytes, padding overhead and damage of FILE
@@ -30,40 +30,65 @@ Options:
   -h, --help      show this help, or a command's (asyncdirect tail --help)
   -V, --version   print the version
 
-Each file's format is detected from its bytes, not its name.
+Each file's format is detected from its bytes, not its name. Rotated files
+(app.<stamp>.<n>.log) are read oldest first; tail -f follows across rotations.
 Exit status: 0 success, 1 verify found problems, 2 usage error or unreadable file.
 
 Examples:
   asyncdirect cat /var/log/app.log | grep ERROR
+  asyncdirect cat --series /var/log/app.log
   asyncdirect tail -f -n 50 /var/log/app.log
   asyncdirect verify --json /var/log/app.log
 `
 
 const COMMAND_HELP: Record<CommandName, string> = {
-  cat: `Usage: asyncdirect cat FILE...
+  cat: `Usage: asyncdirect cat [-s] FILE...
 
-Print every entry of each FILE to stdout, one per line, files in the order given.
-Framed entries that do not end in a newline get one; lines files print their
-complete lines. Damaged regions are skipped, with a warning on stderr (see
-asyncdirect verify); a last line without its newline is not printed.
+Print every entry of each FILE to stdout, one per line. Framed entries that do
+not end in a newline get one; lines files print their complete lines. Damaged
+regions are skipped, with a warning on stderr (see asyncdirect verify); a last
+line without its newline is not printed.
+
+Files are printed in the order given, except the files of a rotated series
+(app.<stamp>.<n>.log, the files of the configured path app.log): those are
+printed oldest first (by stamp, then by number), together, where the first of
+them was given, whatever order the shell listed them in. A symlink is skipped
+when the file it points to is given too (the series' app.log matched by
+app*.log), so no entry is printed twice; a file named twice is printed twice.
+
+FILE as the series' symlink prints the current file only, as cat would. With
+--series, each FILE stands for its whole series: every rotated file, oldest
+first, then FILE itself if it is a regular file. FILE may be the configured
+path (even when it does not exist) or any file of the series. Without --series,
+a FILE that does not exist but has rotated files is an error that says so.
 
 Options:
-  -h, --help   show this help
+  -s, --series   print the whole rotated series of each FILE, in order
+  -h, --help     show this help
 
 Exit status: 0 success, 2 a FILE could not be read (the others are still printed).
 
 Examples:
   asyncdirect cat app.log
-  asyncdirect cat app.log.1 app.log | grep '"level":"error"'
-  asyncdirect cat app.log | head -20
+  asyncdirect cat app*.log | grep '"level":"error"'
+  asyncdirect cat --series /var/log/app.log
+  asyncdirect cat app.log.1 app.log | head -20
 `,
   tail: `Usage: asyncdirect tail [-f] [-n N] FILE
 
 Print the last N entries of FILE (default 10). With -f, keep running and print
 entries as they are appended, until interrupted (Ctrl-C or SIGTERM, exit 0).
 Only complete entries are printed: a block or line still being written waits.
-Like tail -F, -f survives rotation: when FILE is renamed away and recreated, or
-truncated, the new content is read from its start.
+
+Like tail -F, -f follows FILE across rotations, with no entry lost or printed
+twice: when FILE is renamed away and recreated (logrotate, then reopen()), or
+is a symlink that moves on to a new file (rotation with symlink: true), the old
+file is read to its end, then the new one from its start. The switch waits for
+the new file's first entry, so entries written to the old file in between are
+still printed. Rotated files skipped over between two looks are printed too.
+When FILE does not exist but its rotated files do (rotation without symlink),
+the newest one is read and, with -f, followed to each newer one. A truncated
+FILE is read again from its start.
 
 Options:
   -n, --lines N   how many existing entries to print first (default 10; 0 for none)
@@ -76,6 +101,7 @@ Examples:
   asyncdirect tail app.log
   asyncdirect tail -n 100 app.log
   asyncdirect tail -f -n 0 app.log
+  asyncdirect tail -f /var/log/app.log
 `,
   verify: `Usage: asyncdirect verify [--json] FILE
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import {
   appendFileSync,
   mkdtempSync,
@@ -11,15 +11,12 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/index.js'
 import { followEntries } from '../src/file-follower.js'
 import { encodeFramed, texts } from './fixtures/cli-framed-encoder.js'
+import { AFTER_A_POLL, CLI, type Result, run, sleep, start } from './support/cli-process.js'
 
-// The CLI as users run it: the built dist/cli.js in a real child process of this Node.
-
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const PKG = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string
 }
@@ -34,68 +31,6 @@ function writeTemp(bytes: Uint8Array | string, name?: string): string {
   writeFileSync(path, bytes)
   return path
 }
-
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the CLI to completion. */
-function run(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-/** A running CLI (tail -f): its output so far, waiting for output, stopping it. */
-class Running {
-  stdout = ''
-  stderr = ''
-  private readonly exited: Promise<number | null>
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (d) => (this.stdout += d))
-    child.stderr!.on('data', (d) => (this.stderr += d))
-    this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)))
-  }
-
-  async waitFor(predicate: (stdout: string) => boolean, what: string, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms
-    while (!predicate(this.stdout)) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what}; stdout: ${this.stdout}; stderr: ${this.stderr}`)
-      await sleep(50)
-    }
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    this.child.kill(signal)
-    return this.exited
-  }
-}
-
-const running: Running[] = []
-afterEach(() => {
-  for (const r of running.splice(0)) r.child.kill('SIGKILL')
-})
-
-function start(args: string[]): Running {
-  const r = new Running(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }))
-  running.push(r)
-  return r
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Longer than the follower's 200 ms poll: one poll has certainly seen what is on disk. */
-const AFTER_A_POLL = 700
 
 async function engineFile(entries: string[]): Promise<string> {
   const path = tempPath()
@@ -432,7 +367,7 @@ describe('help, version and usage errors', () => {
       expect(r.code).toBe(0)
       expect(r.stderr).toBe('')
       for (const command of [
-        'cat FILE...',
+        'cat [-s] FILE...',
         'tail [-f] [-n N] FILE',
         'verify [--json] FILE',
         'stats [--json] FILE',
