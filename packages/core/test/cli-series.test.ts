@@ -245,3 +245,42 @@ describe('tail -f across rotations', () => {
     })
   }
 })
+
+describe('the CLI with the engine rotating', () => {
+  for (const format of FORMATS) {
+    it(`tail -f on the symlink and cat of the series see every entry once, in order (${format})`, async () => {
+      const dir = realpathSync(tempDir())
+      const base = join(dir, 'app.log')
+      const logger = await createLogger({
+        path: base,
+        format,
+        bufferSize: 64 * 1024,
+        numShards: 1,
+        rotate: { size: 16 * 1024, symlink: true },
+      })
+      logger.log('e0')
+      await logger.flush()
+      const tail = start(['tail', '-f', '-n', '100', base])
+      await tail.waitFor((s) => s === lines('e0'), 'the first entry')
+      const all = ['e0']
+      // Batches with a flush between them: the follower sees the rotations one after another.
+      for (let batch = 0; batch < 10; batch++) {
+        for (let i = 0; i < 100; i++) {
+          const e = `e${all.length} ${'x'.repeat(100)}`
+          logger.log(e)
+          all.push(e)
+        }
+        await logger.flush()
+        await sleep(100)
+      }
+      await logger.close()
+      expect(logger.getStatsSnapshot().rotations).toBeGreaterThan(3)
+      await tail.waitFor((s) => s.endsWith(lines(all.at(-1)!)), 'the last entry')
+      expect(await tail.stop()).toBe(0)
+      expect(tail.stdout).toBe(lines(...all))
+      const cat = await run(['cat', '--series', base])
+      expect(cat.code).toBe(0)
+      expect(cat.stdout).toBe(lines(...all))
+    })
+  }
+})
