@@ -39,6 +39,7 @@ for (const format of ['lines', 'framed']) {
   const ratios = []
   const plain = []
   const rotated = []
+  let files = 0
   for (let r = 0; r < rounds; r++) {
     const p = run('plain', format)
     const q = run('rotate', format)
@@ -47,14 +48,14 @@ for (const format of ['lines', 'framed']) {
     ratios.push(p.ms / q.ms)
     if (q.written !== lines || p.written !== lines)
       throw new Error(`lost entries: ${JSON.stringify({ p, q })}`)
-    rows.files = q.files
+    files = q.files
   }
   const lps = (ms) => Math.round(lines / (median(ms) / 1000)).toLocaleString('en-US')
   rows.push({
     format,
     'no rotation lines/s': lps(plain),
     'rotate 64MiB lines/s': lps(rotated),
-    files: rows.files,
+    files,
     'rotated / plain (median of per-round ratios)': `${(median(ratios) * 100).toFixed(0)}%`,
     'min–max': `${(Math.min(...ratios) * 100).toFixed(0)}–${(Math.max(...ratios) * 100).toFixed(0)}%`,
   })
