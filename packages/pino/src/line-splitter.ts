@@ -3,15 +3,18 @@ import type { Logger } from '@asyncdirect/core'
 const NEWLINE = 0x0a
 /** Most bytes handed to the core in one `logLines` call: well inside a shard of any sane size. */
 const BATCH_BYTES = 64 * 1024
+/** Most UTF-8 bytes one UTF-16 code unit encodes to: a text run's limit in code units. */
+const UTF8_BYTES_PER_UNIT = 3
 
 /**
- * Cuts the bytes pino's worker receives into lines and logs them, newlines included, without
- * decoding, parsing or re-encoding anything. The chunk boundaries thread-stream chooses do not
- * follow lines: a line cut by one is carried over and logged whole with the next chunk.
+ * Cuts what pino's worker receives into lines and logs them, newlines included, without parsing
+ * anything. The chunk boundaries thread-stream chooses do not follow lines: a line cut by one is
+ * carried over and logged whole with the next chunk.
  *
  * In the `'lines'` format a run of whole lines is one `logLines` call (up to 64 KiB: one
  * reservation and one copy for all of them, each line still counted as an entry); in `'framed'`
- * each line is its own entry, one `logBytes` each.
+ * each line is its own entry. Text (what thread-stream's worker decodes) is encoded once, straight
+ * into the shard (a slice of a flat string is a view, not a copy); bytes are copied once.
  */
 export class LineSplitter {
   /** The start of a line whose end has not arrived yet. */
@@ -29,10 +32,13 @@ export class LineSplitter {
     else this.writeBytes(chunk)
   }
 
-  /**
-   * Text, as thread-stream's worker decodes it: encoded once, straight into the shard, batch by
-   * batch (a slice of a flat string is a view, not a copy).
-   */
+  /** Logs a last line that never got its newline (pino always writes one; other sources may not). */
+  end(): void {
+    // logBytes, in both formats: the lines format gives the last line its newline.
+    if (this.partial !== null) this.logger.logBytes(this.partial)
+    this.partial = null
+  }
+
   private writeText(text: string): void {
     let start = 0
     if (this.partial !== null) {
@@ -44,37 +50,13 @@ export class LineSplitter {
       this.writeBytes(Buffer.from(text.slice(0, nl + 1)))
       start = nl + 1
     }
-    const end = this.batchBytes > 0 ? this.logTextBatches(text, start) : this.logTextEach(text, start)
+    const end = this.logRuns(
+      start,
+      Math.floor(this.batchBytes / UTF8_BYTES_PER_UNIT),
+      (at) => text.indexOf('\n', at),
+      (from, to, count) => this.logRun(text.slice(from, to), count),
+    )
     if (end < text.length) this.carry(Buffer.from(text.slice(end)))
-  }
-
-  /** Lines format: as logBatches, for text (the limit in UTF-16 units, 3 bytes each at most). */
-  private logTextBatches(text: string, start: number): number {
-    const limit = Math.floor(this.batchBytes / 3)
-    let from = start
-    let at = start
-    let count = 0
-    for (let nl = text.indexOf('\n', at); nl !== -1; nl = text.indexOf('\n', at)) {
-      if (count > 0 && nl + 1 - from > limit) {
-        this.logger.logLines(text.slice(from, at), count)
-        from = at
-        count = 0
-      }
-      count++
-      at = nl + 1
-    }
-    if (count > 0) this.logger.logLines(text.slice(from, at), count)
-    return at
-  }
-
-  /** Framed format: as logEach, for text. */
-  private logTextEach(text: string, start: number): number {
-    let at = start
-    for (let nl = text.indexOf('\n', at); nl !== -1; nl = text.indexOf('\n', at)) {
-      this.logger.log(text.slice(at, nl + 1))
-      at = nl + 1
-    }
-    return at
   }
 
   private writeBytes(chunk: Buffer): void {
@@ -89,48 +71,46 @@ export class LineSplitter {
       this.partial = null
       start = nl + 1
     }
-    const end = this.batchBytes > 0 ? this.logBatches(chunk, start) : this.logEach(chunk, start)
+    const end = this.logRuns(
+      start,
+      this.batchBytes,
+      (at) => chunk.indexOf(NEWLINE, at),
+      (from, to, count) => this.logRun(chunk.subarray(from, to), count),
+    )
     if (end < chunk.length) this.carry(chunk.subarray(end))
   }
 
-  /** Logs a last line that never got its newline (pino always writes one; other sources may not). */
-  end(): void {
-    // logBytes, in both formats: the lines format gives the last line its newline.
-    if (this.partial !== null) this.logger.logBytes(this.partial)
-    this.partial = null
-  }
-
-  /** Lines format: runs of whole lines from `start`; returns where the unfinished line begins. */
-  private logBatches(chunk: Buffer, start: number): number {
+  /**
+   * Finds the whole lines from `start` and hands them to `log` in runs of at most `limit` units
+   * (a single longer line is a run of its own; with a limit of 0 every line is). Returns where
+   * the unfinished line begins.
+   */
+  private logRuns(
+    start: number,
+    limit: number,
+    nextNewline: (from: number) => number,
+    log: (from: number, to: number, count: number) => void,
+  ): number {
     let from = start
     let at = start
     let count = 0
-    for (let nl = chunk.indexOf(NEWLINE, at); nl !== -1; nl = chunk.indexOf(NEWLINE, at)) {
-      if (count > 0 && nl + 1 - from > this.batchBytes) {
-        this.logger.logLines(chunk.subarray(from, at), count)
+    for (let nl = nextNewline(at); nl !== -1; nl = nextNewline(at)) {
+      if (count > 0 && nl + 1 - from > limit) {
+        log(from, at, count)
         from = at
         count = 0
       }
       count++
       at = nl + 1
     }
-    if (count > 0) this.logger.logLines(chunk.subarray(from, at), count)
+    if (count > 0) log(from, at, count)
     return at
   }
 
-  /** Framed format: one entry per line from `start`; returns where the unfinished line begins. */
-  private logEach(chunk: Buffer, start: number): number {
-    let at = start
-    for (let nl = chunk.indexOf(NEWLINE, at); nl !== -1; nl = chunk.indexOf(NEWLINE, at)) {
-      this.logger.logBytes(chunk.subarray(at, nl + 1))
-      at = nl + 1
-    }
-    return at
-  }
-
-  private logRun(bytes: Buffer, count: number): void {
-    if (this.batchBytes > 0) this.logger.logLines(bytes, count)
-    else this.logger.logBytes(bytes)
+  private logRun(lines: Buffer | string, count: number): void {
+    if (this.batchBytes > 0) this.logger.logLines(lines, count)
+    else if (typeof lines === 'string') this.logger.log(lines)
+    else this.logger.logBytes(lines)
   }
 
   private carry(bytes: Buffer): void {
