@@ -11,6 +11,7 @@ import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { destination } from '@asyncdirect/pino'
 import pino from 'pino'
+import { PINO_FIELDS, PINO_MESSAGE, PINO_OPTIONS } from './pino-entry.mjs'
 
 const [sink, mode, dir, linesArg] = process.argv.slice(2)
 const lines = Number(linesArg)
@@ -19,10 +20,8 @@ rmSync(path, { force: true })
 /** Paced: this many lines, then a turn of the event loop (as a server handling requests). */
 const BATCH = 1000
 
-// Constant base and time, so every scenario serializes the same bytes: a 171-byte line, the
-// size of the core benchmark's.
-const options = { base: { pid: 4242, hostname: 'bench' }, timestamp: () => ',"time":1764053000000' }
-const fields = { reqId: '0f8e2a1b7c3d', method: 'GET', url: '/api/items', status: 200, ms: 12 }
+const options = PINO_OPTIONS
+const fields = PINO_FIELDS
 
 /** Each sink: the stream to hand pino, and how to wait until everything is written. */
 const sinks = {
@@ -89,7 +88,7 @@ async function endAndClose(stream) {
 
 const { stream, done } = await sinks[sink]()
 const logger = pino(options, stream)
-const message = 'request completed ok'
+const message = PINO_MESSAGE
 
 let callMs = 0
 const start = performance.now()

@@ -1,12 +1,16 @@
 // The ceiling: the same bytes as a logger run, written by a plain loop of aligned 8 MiB
 // O_DIRECT|O_DSYNC writes through the native library, with nothing else going on.
 //
-//   node raw-direct.mjs <dir> <bytes>
+//   node raw-direct.mjs <dir> <bytes> [lines]
+//
+// `lines` only labels the result (the suite reads it as lines/s of ~171-byte lines).
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadNative } from '../packages/core/dist/native-library.js'
+import { pageCacheResidency } from './file-figures.mjs'
+import { recordProcessFigures } from './process-figures.mjs'
 
-const [dir, bytesArg] = process.argv.slice(2)
+const [dir, bytesArg, linesArg] = process.argv.slice(2)
 const total = Number(bytesArg)
 const native = loadNative()
 if (!native.ok) {
@@ -22,6 +26,7 @@ new Uint8Array(lib.view(addr, CHUNK)).fill(0x61)
 const fd = lib.open(path, 1 | 2 | 4, 0o600)
 if (fd < 0) throw new Error(`open ${path}: ${fd}`)
 const iov = new BigUint64Array([BigInt(addr), BigInt(CHUNK)])
+const recording = recordProcessFigures()
 const start = performance.now()
 let offset = 0
 while (offset < total) {
@@ -31,6 +36,18 @@ while (offset < total) {
 }
 const ms = performance.now() - start
 lib.close(fd)
+const figures = await recording.stop()
+const residency = pageCacheResidency(path)
 lib.free(addr)
 rmSync(path, { force: true })
-console.log(JSON.stringify({ scenario: 'raw-direct', bytes: offset, ms }))
+const lines = linesArg ? Number(linesArg) : undefined
+console.log(
+  JSON.stringify({
+    scenario: 'raw-direct',
+    lines,
+    ...figures,
+    ms,
+    bytes: offset,
+    file: { bytes: offset, residency },
+  }),
+)
