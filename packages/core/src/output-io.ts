@@ -5,7 +5,6 @@ import {
   BUFFERED_FD,
   DIRECT_IO,
   F_BYTES_WRITTEN,
-  F_FLUSH_BYTES_LAST,
   F_FLUSH_ERRORS,
   FILE_FD,
   LAST_ERRNO,
@@ -49,7 +48,6 @@ export class OutputIo {
       try {
         const n = this.io.write(fd, direct, blocks, offset)
         f64[F_BYTES_WRITTEN]! += n
-        f64[F_FLUSH_BYTES_LAST] = n
         return n
       } catch (err) {
         const error = err instanceof IoError ? err : IoError.fromNode(err, 'write', this.cx.path)

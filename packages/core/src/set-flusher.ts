@@ -4,7 +4,9 @@ import {
   COMMITTED,
   COUNT,
   F_ABANDONED,
+  F_BYTES_WRITTEN,
   F_ENTRIES_WRITTEN,
+  F_FLUSH_BYTES_LAST,
   F_FLUSH_MS_LAST,
   F_FLUSH_MS_MAX,
   F_FLUSH_MS_TOTAL,
@@ -367,9 +369,12 @@ export class SetFlusher {
     const { ctl } = this.cx
     const { f64 } = ctl
     const started = performance.now()
+    const bytesBefore = f64[F_BYTES_WRITTEN]!
     if (batch.pieces.length > 0 && !this.output.write(batch.pieces)) return false
     if (set !== null || batch.pieces.length > 0) {
       const ms = performance.now() - started
+      // Every write of this flush: a lines flush is two (whole blocks, then the partial one).
+      f64[F_FLUSH_BYTES_LAST] = f64[F_BYTES_WRITTEN]! - bytesBefore
       f64[F_FLUSHES]! += 1
       f64[F_FLUSH_MS_TOTAL]! += ms
       f64[F_FLUSH_MS_LAST] = ms

@@ -28,6 +28,17 @@ describe('logLines (lines format)', () => {
     expect(s.entriesWritten).toBe(81)
   })
 
+  it("lastFlushBytes counts a flush's whole blocks and its partial block", async () => {
+    const path = tempPath()
+    const logger = await open({ path, format: 'lines' })
+    const a = batch('a', 200) // more than one 4 KiB block, and a partial one
+    logger.logLines(a.text, 200)
+    await logger.flush()
+    const size = Buffer.byteLength(a.text)
+    expect(size % 4096).not.toBe(0)
+    expect(logger.getFlushMetrics().lastFlushBytes).toBe(size)
+  })
+
   it('a batch larger than a shard is written whole, after what came before, and counted per line', async () => {
     const path = tempPath()
     const logger = await open({ path, format: 'lines', bufferSize: 64 * KiB, numShards: 2 })
