@@ -18,6 +18,7 @@ export const SINKS = {
   'pino-file-transport': { family: 'peer', label: "pino → transport 'pino/file'" },
   'winston-file': { family: 'peer', label: 'winston → File' },
   'pino-noop': { family: 'floor', label: 'pino → no-op stream (floor)' },
+  'pino-memory-batched': { family: 'floor', label: 'pino → memory, batched (ceiling of a sink)' },
   'winston-noop': { family: 'floor', label: 'winston → discard (floor)' },
 }
 
@@ -88,6 +89,7 @@ export const COMPARISONS = [
     { subject: `${core}/burst`, peer: `${RAW_DIRECT}/burst` },
   ]),
   ...each(BOTH, 'pino-asyncdirect-destination', 'pino-noop'),
+  ...each(BOTH, 'pino-asyncdirect-destination', 'pino-memory-batched'),
   ...each(BOTH, 'pino-asyncdirect-destination', 'pino-destination-sync'),
   ...each(BOTH, 'pino-asyncdirect-destination', 'pino-destination-async'),
   ...each(BOTH, 'pino-asyncdirect-transport', 'pino-file-transport'),

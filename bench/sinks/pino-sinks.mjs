@@ -40,6 +40,28 @@ export const pinoSinks = {
     }
     return { stream, done: async () => {}, stats: () => ({ lineBytes: floor.bytes }) }
   }),
+  // The least a sink that keeps pino's bytes can cost: each turn's lines joined (a rope) and
+  // encoded into memory once per 16 Ki characters, no I/O. Reading pino's string at all makes
+  // V8 flatten it, which the no-op floor never does (packages/pino/src/line-batch.ts).
+  'pino-memory-batched': pinoSink(() => {
+    const ring = Buffer.allocUnsafe(64 << 20)
+    let at = 0
+    let text = ''
+    let lineBytes = 0
+    const encode = () => {
+      if (at + 3 * text.length > ring.length) at = 0
+      at += ring.utf8Write(text, at)
+      text = ''
+    }
+    const stream = {
+      write(s) {
+        if (lineBytes === 0) lineBytes = Buffer.byteLength(s)
+        text += s
+        if (text.length >= 16384) encode()
+      },
+    }
+    return { stream, done: async () => encode(), stats: () => ({ lineBytes }) }
+  }),
   'pino-asyncdirect-destination': pinoSink(async (path) => {
     const stream = destination({ dest: path })
     await once(stream, 'ready')
