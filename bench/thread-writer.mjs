@@ -17,9 +17,11 @@ import { PINO_FIELDS, PINO_MESSAGE, PINO_OPTIONS } from './pino-entry.mjs'
 // collect in the middle of its timed loop.
 const loadPino = async () => (await import('pino')).default
 
-const { kind, handle, path, lines } = workerData
+const { kind, handle, warmHandle, path, warmPath, lines } = workerData
+/** Lines each thread logs into a scratch file before the go signal (see thread-scenario.mjs). */
+const WARM_UP_LINES = 20_000
 
-async function open() {
+async function open(handle, path) {
   if (kind === 'pino-destination') {
     const pino = await loadPino()
     const dest = pino.destination({ dest: path, sync: true })
@@ -44,7 +46,10 @@ async function open() {
   return { logOne: () => logger.info(PINO_FIELDS, PINO_MESSAGE), finish }
 }
 
-const { logOne, finish } = await open()
+const warm = await open(warmHandle, warmPath)
+for (let i = 0; i < WARM_UP_LINES; i++) warm.logOne(i)
+await warm.finish()
+const { logOne, finish } = await open(handle, path)
 parentPort.once('message', async () => {
   const start = performance.now()
   for (let i = 0; i < lines; i++) logOne(i)

@@ -21,7 +21,10 @@ export const SET_STATE = 2
 export const SET_GEN = 4
 /** Futex word: incremented (and notified) whenever the flusher has something to do. */
 export const FLUSHER_WAKE = 6
-/** Futex word: incremented (and notified) whenever a set becomes FREE; blocked writers wait here. */
+/**
+ * Futex word: incremented (and notified) whenever a set becomes FREE, and when a swapped-in set is
+ * unsealed for writing; blocked writers wait here.
+ */
 export const SET_FREED = 7
 /** The I/O lock: 0 free, 1 held, 2 held with waiters. Whoever writes to the file holds it. */
 export const IO_LOCK = 8

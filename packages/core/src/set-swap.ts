@@ -3,6 +3,7 @@ import {
   type ControlBlock,
   RESERVED,
   SEALED,
+  SET_FREED,
   SET_GEN,
   SET_STATE,
   SetState,
@@ -45,6 +46,10 @@ export function requestSwap(ctl: ControlBlock, gen: number): boolean {
     )
   }
   Atomics.add(i32, SWAPS, 1)
+  // Writers that found the new set still sealed (this thread was between its swap and the unseal)
+  // may have gone to sleep on SET_FREED: the room they wait for is there now.
+  Atomics.add(i32, SET_FREED, 1)
+  Atomics.notify(i32, SET_FREED)
   wakeFlusher(i32)
   return true
 }
