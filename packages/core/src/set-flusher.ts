@@ -181,10 +181,10 @@ export class SetFlusher {
 
   /**
    * Writes one entry too large for a shard on its own, after everything logged before it (so
-   * the calling thread's order holds).
+   * the calling thread's order holds): `flushed` when the flusher thread has just written that.
    */
-  writeOversize(bytes: Uint8Array): boolean {
-    if (!this.writeAll()) return false
+  writeOversize(bytes: Uint8Array, flushed = false): boolean {
+    if (!flushed && !this.writeAll()) return false
     if (!this.output.writeEntry(bytes) || !this.output.sync()) return false
     this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += 1
     this.cx.ctl.f64[F_OVERSIZE]! += 1
