@@ -11,6 +11,8 @@
  * bounce a cache line between cores.
  */
 
+import { existsSync, readlinkSync } from 'node:fs'
+
 // --- i32 words -------------------------------------------------------------------------------
 export const MAGIC = 0
 /** Generation of the active set; the active set's index is `gen & 1`. Only ever increases. */
@@ -73,8 +75,15 @@ export const FILE_SEQ = 28
 export const REOPEN_REQUESTED = 29
 export const REOPEN_DONE = 30
 export const REOPEN_FAILED = 31
+/** The Linux thread id of the I/O lock's holder, 0 when free or not known (see lockIo). */
+export const IO_HOLDER = 32
+/**
+ * 1 after the I/O lock was taken over from a thread that died holding it: the next write first
+ * cuts the file back to the end the logger recorded (output-io.ts).
+ */
+export const IO_REPAIR = 33
 
-const SHARD_BASE = 32
+const SHARD_BASE = 48
 const SHARD_STRIDE = 16
 /** Offsets within a shard's line of words. */
 export const RESERVED = 0
@@ -186,25 +195,77 @@ export function viewControlBlock(sab: SharedArrayBuffer, numShards: number): Con
   return { sab, i32, f64, numShards }
 }
 
+/** How often a thread waiting for the I/O lock checks that its holder still exists (ms). */
+const HOLDER_CHECK_MS = 100
+
 /**
  * Takes the I/O lock (a futex mutex: 0 free, 1 held, 2 held with waiters).
  * Returns false if it could not be had within `timeoutMs`.
+ *
+ * A worker thread terminated while it holds the lock (`worker.terminate()` runs no `finally`
+ * block) would keep it forever, and with it the flusher and close(). So the holder records its
+ * thread id, and a waiter that finds that thread gone takes the lock over (see takeOver).
  */
 export function lockIo(i32: Int32Array, timeoutMs = Number.POSITIVE_INFINITY): boolean {
-  if (Atomics.compareExchange(i32, IO_LOCK, 0, 1) === 0) return true
+  // Before taking the lock: between taking it and recording the holder there must be no call,
+  // where a termination could strike.
+  const me = threadId()
+  if (Atomics.compareExchange(i32, IO_LOCK, 0, 1) === 0) {
+    Atomics.store(i32, IO_HOLDER, me)
+    return true
+  }
   const deadline = performance.now() + timeoutMs
   for (;;) {
     // Marking the lock contended before sleeping guarantees the holder's unlock wakes us.
-    if (Atomics.exchange(i32, IO_LOCK, 2) === 0) return true
+    if (Atomics.exchange(i32, IO_LOCK, 2) === 0) {
+      Atomics.store(i32, IO_HOLDER, me)
+      return true
+    }
+    if (takeOver(i32, me)) return true
     const left = deadline - performance.now()
     if (left <= 0) return false
-    Atomics.wait(i32, IO_LOCK, 2, Math.min(left, 1000))
+    Atomics.wait(i32, IO_LOCK, 2, Math.min(left, HOLDER_CHECK_MS))
   }
 }
 
 /** Releases the I/O lock and wakes one waiter if there was contention. */
 export function unlockIo(i32: Int32Array): void {
+  Atomics.store(i32, IO_HOLDER, 0)
   if (Atomics.exchange(i32, IO_LOCK, 0) === 2) Atomics.notify(i32, IO_LOCK, 1)
+}
+
+/**
+ * Takes the held lock over when its holder's thread no longer exists; true if this thread now
+ * holds it. The dead holder may have been anywhere in a write: a set it was writing goes back to
+ * PENDING (written again: its entries may then appear twice, never not at all), and IO_REPAIR has
+ * the next write cut off what it wrote but did not record.
+ */
+function takeOver(i32: Int32Array, me: number): boolean {
+  const holder = Atomics.load(i32, IO_HOLDER)
+  // 0: taken an instant ago, holder not recorded yet (or ids unknown here): never taken over.
+  if (holder <= 0 || me <= 0 || threadExists(holder)) return false
+  if (Atomics.compareExchange(i32, IO_HOLDER, holder, me) !== holder) return false
+  for (let s = 0; s < 2; s++) Atomics.compareExchange(i32, SET_STATE + s, SetState.FLUSHING, SetState.PENDING)
+  Atomics.store(i32, IO_REPAIR, 1)
+  return true
+}
+
+let ownThreadId: number | undefined
+
+/** This thread's Linux thread id (each worker thread has its own module instance), 0 if unknown. */
+function threadId(): number {
+  if (ownThreadId === undefined) {
+    try {
+      ownThreadId = Number(/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? 0)
+    } catch {
+      ownThreadId = 0
+    }
+  }
+  return ownThreadId
+}
+
+function threadExists(tid: number): boolean {
+  return existsSync(`/proc/self/task/${tid}`)
 }
 
 /** Wakes the flusher thread. */

@@ -6,6 +6,9 @@ import {
   COUNT,
   type ControlBlock,
   DROPPED,
+  FLUSH_DONE,
+  FLUSH_FAILED,
+  FLUSH_REQUESTED,
   FLUSHER_STATE,
   FlusherState,
   lockIo,
@@ -115,7 +118,9 @@ export class EntryWriter {
       const size = n === 0 || bytes[n - 1] !== NEWLINE ? n + 1 : n
       const start = this.reserve(size)
       if (start < 0) return false
-      this.mem.set(bytes, start)
+      // Not for n == 0: set() throws for a view of a transferred (detached) buffer, which has no
+      // bytes, and a throw here would leave the reservation open.
+      if (n > 0) this.mem.set(bytes, start)
       if (size > n) this.mem[start + n] = NEWLINE
       this.committed(start, size)
       return true
@@ -128,7 +133,7 @@ export class EntryWriter {
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
     mem[start + 3] = (n >>> 24) | IN_PROGRESS
-    mem.set(bytes, start + ENTRY_PREFIX_SIZE)
+    if (n > 0) mem.set(bytes, start + ENTRY_PREFIX_SIZE)
     this.commit(mem, start, n)
     return true
   }
@@ -276,15 +281,37 @@ export class EntryWriter {
     return false
   }
 
-  /** An entry larger than a shard: written from this thread as a block of its own. */
+  /**
+   * An entry larger than a shard: written from this thread as a block of its own, after what this
+   * thread logged before it. The flusher thread writes that part, when it runs: this thread then
+   * holds the I/O lock only to append its own block, and a worker terminated meanwhile (no
+   * `finally` runs) never leaves a buffer set half written (see lockIo in control-block.ts).
+   */
   private logOversize(bytes: Uint8Array, entries = 1): boolean {
     const i32 = this.i32
     if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop(entries)
+    const flushed = this.flushByFlusher()
+    if (flushed === 'failed') return this.drop(entries)
     lockIo(i32)
     try {
-      return this.cx.flusher().writeOversize(bytes, entries) || this.drop(entries)
+      return this.cx.flusher().writeOversize(bytes, entries, flushed === 'flushed') || this.drop(entries)
     } finally {
       unlockIo(i32)
+    }
+  }
+
+  /** Has the flusher thread write everything logged so far, as flush() does, and waits for it. */
+  private flushByFlusher(): 'flushed' | 'failed' | 'no-flusher' {
+    const i32 = this.i32
+    if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return 'no-flusher'
+    const ticket = Atomics.add(i32, FLUSH_REQUESTED, 1) + 1
+    wakeFlusher(i32)
+    for (;;) {
+      const done = Atomics.load(i32, FLUSH_DONE)
+      if (done >= ticket) return 'flushed'
+      if (Atomics.load(i32, FLUSH_FAILED) >= ticket) return 'failed'
+      if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return 'no-flusher'
+      Atomics.wait(i32, FLUSH_DONE, done, BLOCK_WAIT_MS)
     }
   }
 }

@@ -85,9 +85,28 @@ function run(): void {
         Atomics.notify(i32, FLUSH_DONE)
       }
     }
+    if (!ok) {
+      backOff(retryDelay, requested)
+      continue
+    }
     const untilInterval = handle.flushInterval - (performance.now() - lastFlush)
-    const timeout = ok ? Math.max(1, Math.min(untilInterval, MAX_IDLE_MS)) : retryDelay
-    Atomics.wait(i32, FLUSHER_WAKE, wake, timeout)
+    Atomics.wait(i32, FLUSHER_WAKE, wake, Math.max(1, Math.min(untilInterval, MAX_IDLE_MS)))
+  }
+}
+
+/**
+ * After a failed write, waits `ms` before trying again. Writers that find no room keep waking the
+ * flusher; on a full disk each wake-up would cost a failing write and an 'error' event, thousands
+ * a second. Only close/exit (STOP) or a new flush() call cut the wait short.
+ */
+function backOff(ms: number, requested: number): void {
+  const until = performance.now() + ms
+  for (;;) {
+    const wake = Atomics.load(i32, FLUSHER_WAKE)
+    if (Atomics.load(i32, STOP) === 1 || Atomics.load(i32, FLUSH_REQUESTED) !== requested) return
+    const left = until - performance.now()
+    if (left <= 0) return
+    Atomics.wait(i32, FLUSHER_WAKE, wake, left)
   }
 }
 

@@ -45,6 +45,7 @@ export {
   MIN_BLOCK_ALIGNMENT,
 } from './framed-format.js'
 export { DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, readLines } from './lines-reader.js'
+export type { LockHolder } from './lock-holder.js'
 export { FileLockedError } from './log-file.js'
 export { createLogger, Logger, openLogger } from './logger.js'
 export type { LoggerHandle } from './logger-handle.js'

@@ -6,6 +6,7 @@ import { IoError } from './errno-name.js'
 import { MIN_BLOCK_ALIGNMENT } from './framed-format.js'
 import { type FramedTail, prepareFramedTail } from './framed-tail.js'
 import { prepareLinesTail } from './lines-tail.js'
+import { describeHolder, flockHolder, holder, type LockHolder } from './lock-holder.js'
 import { type NativeLibrary, OPEN_CREATE, OPEN_DIRECT, OPEN_DSYNC } from './native-library.js'
 
 /** An open, locked log file and how it will be written. */
@@ -42,10 +43,14 @@ export interface OpenLogFile {
 export class FileLockedError extends Error {
   override readonly name = 'FileLockedError'
   readonly code = 'ASYNCDIRECT_FILE_LOCKED'
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** The process holding the file, when the system can tell (Linux: /proc/locks). */
+    readonly holder: LockHolder | null = null,
+  ) {
     super(
       `asyncdirect: ${path} is already open for writing by another asyncdirect logger ` +
-        '(in this process or another); one writer per file',
+        `(${describeHolder(holder)}); one writer per file`,
     )
   }
 }
@@ -67,7 +72,7 @@ export function openLogFile(
   if (config.mkdir) mkdirSync(dirname(requested), { recursive: true, mode: 0o750 })
   const base = canonical(requested)
   // Keyed by the configured path: a rotated series is one logger's, whichever file it is on.
-  if (openInProcess.has(base)) throw new FileLockedError(base)
+  if (openInProcess.has(base)) throw new FileLockedError(base, holder(process.pid))
   const path = choose(base)
   const opened = lib ? openNative(config, lib, path, true) : openBuffered(config, path)
   openInProcess.add(base)
@@ -165,8 +170,9 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
   }
   const locked = lib.flockExclusive(fd)
   if (locked < 0) {
+    const lockedBy = locked === -11 ? flockHolder(fd) : null
     lib.close(fd)
-    if (locked === -11) throw new FileLockedError(path)
+    if (locked === -11) throw new FileLockedError(path, lockedBy)
     throw IoError.fromErrno(locked, 'flock', path)
   }
   const align = new Uint32Array(3)
@@ -252,7 +258,10 @@ function probeDirectWrite(
   const addr = lib.allocAligned(Math.max(memAlignment, 4096), size)
   try {
     const r = lib.writeBlocks(fd, new BigUint64Array([BigInt(addr), BigInt(size)]), 1, 0)
-    return r < 0
+    // Only EINVAL says O_DIRECT is refused (as at write time, output-io.ts). A full disk, a quota
+    // or an I/O error fails buffered writes too, and is reported when the real writes meet it:
+    // falling back for good on a disk that is merely full for now would give up O_DIRECT forever.
+    return r === -22
       ? `the file system refused an O_DIRECT write (${IoError.fromErrno(r, 'pwritev', probePath).code})`
       : null
   } finally {

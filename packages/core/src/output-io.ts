@@ -1,13 +1,16 @@
-import { constants, fdatasyncSync, openSync } from 'node:fs'
+import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs'
 import { type Block, BlockIo } from './block-io.js'
 import {
   ALIGNMENT,
   BUFFERED_FD,
   DIRECT_IO,
   F_BYTES_WRITTEN,
+  F_FILE_OFFSET,
   F_FLUSH_ERRORS,
   FILE_FD,
+  IO_REPAIR,
   LAST_ERRNO,
+  TAIL_LEN,
 } from './control-block.js'
 import { errnoNumber, IoError } from './errno-name.js'
 import type { FlushContext } from './flush-context.js'
@@ -42,6 +45,7 @@ export class OutputIo {
    */
   write(blocks: readonly Block[], offset: number, buffered = false): number {
     const { i32, f64 } = this.cx.ctl
+    if (Atomics.load(i32, IO_REPAIR) === 1 && !this.repairEnd()) return -1
     for (;;) {
       const direct = !buffered && this.direct()
       const fd = Atomics.load(i32, direct ? FILE_FD : BUFFERED_FD)
@@ -57,6 +61,40 @@ export class OutputIo {
         this.cx.report({ type: 'error', error })
         return -1
       }
+    }
+  }
+
+  /**
+   * After the I/O lock was taken over from a thread that died holding it (control-block.ts): that
+   * thread may have written bytes it never recorded. Cuts the file back to the recorded end
+   * (framed: F_FILE_OFFSET; lines: F_FILE_OFFSET plus the partial block, TAIL_LEN bytes) and, for
+   * lines, reloads the partial block into the staging buffer, which that thread may have moved on.
+   * False (reported) on failure: tried again before the next write.
+   */
+  private repairEnd(): boolean {
+    const { i32, f64 } = this.cx.ctl
+    const tail = Atomics.load(i32, TAIL_LEN)
+    const end = f64[F_FILE_OFFSET]! + tail
+    try {
+      const fd = Atomics.load(i32, FILE_FD)
+      if (fstatSync(fd).size > end) ftruncateSync(fd, end)
+      const staging = this.cx.staging
+      if (staging && tail > 0) {
+        const reader = openSync(this.cx.path, 'r')
+        try {
+          readSync(reader, staging.view, 0, tail, f64[F_FILE_OFFSET]!)
+        } finally {
+          closeSync(reader)
+        }
+      }
+      Atomics.store(i32, IO_REPAIR, 0)
+      return true
+    } catch (err) {
+      const error = IoError.fromNode(err, 'ftruncate', this.cx.path)
+      f64[F_FLUSH_ERRORS]! += 1
+      Atomics.store(i32, LAST_ERRNO, errnoNumber(error.code))
+      this.cx.report({ type: 'error', error })
+      return false
     }
   }
 

@@ -189,10 +189,11 @@ export class SetFlusher {
 
   /**
    * Writes one entry too large for a shard on its own (or a batch of `entries` lines), after
-   * everything logged before it (so the calling thread's order holds).
+   * everything logged before it (so the calling thread's order holds): `flushed` when the flusher
+   * thread has just written that.
    */
-  writeOversize(bytes: Uint8Array, entries = 1): boolean {
-    if (!this.writeAll()) return false
+  writeOversize(bytes: Uint8Array, entries = 1, flushed = false): boolean {
+    if (!flushed && !this.writeAll()) return false
     if (!this.output.writeEntry(bytes) || !this.output.sync()) return false
     this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += entries
     this.cx.ctl.f64[F_OVERSIZE]! += entries
