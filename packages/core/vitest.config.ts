@@ -10,5 +10,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    // Node 20 can deadlock a worker's exit when V8 compiles concurrently (nodejs/node#54918); the
+    // tests start and end hundreds of threads. Compiling on the thread itself avoids it.
+    execArgv: ['--no-concurrent-recompilation'],
   },
 })

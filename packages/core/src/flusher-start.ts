@@ -59,3 +59,39 @@ export function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherTh
   const thread: FlusherThread = { worker, exited, ready, started: false, pinned: false }
   return thread
 }
+
+/** How long a flusher that reported STOPPED gets to exit before it is let go (ms). */
+const EXIT_GRACE_MS = 500
+
+/**
+ * Resolves once the flusher has finished its work: its worker exited, or it stored STOPPED (its
+ * last instruction) and has not exited within {@link EXIT_GRACE_MS}. Such a worker is asked to
+ * terminate and let go (unref'd) rather than waited for: on Node 20 a worker's teardown can
+ * deadlock in V8's platform (nodejs/node#54918: an isolate draining its background tasks while a
+ * concurrent compile job waits for a GC on it), typically when many threads exit at once, and
+ * close() must not hang on a thread that has nothing left to do.
+ */
+export async function flusherFinished(thread: FlusherThread, ctl: ControlBlock): Promise<void> {
+  let poll: NodeJS.Timeout | undefined
+  const stopped = new Promise<void>((resolve) => {
+    poll = setInterval(() => {
+      if (Atomics.load(ctl.i32, FLUSHER_STATE) === FlusherState.STOPPED) resolve()
+    }, 20)
+  })
+  try {
+    await Promise.race([thread.exited, stopped])
+  } finally {
+    clearInterval(poll)
+  }
+  let grace: NodeJS.Timeout | undefined
+  const exited = await Promise.race([
+    thread.exited.then(() => true),
+    new Promise<boolean>((resolve) => {
+      grace = setTimeout(() => resolve(false), EXIT_GRACE_MS)
+    }),
+  ])
+  clearTimeout(grace)
+  if (exited) return
+  thread.worker.terminate().catch(() => {})
+  thread.worker.unref()
+}

@@ -49,7 +49,7 @@ import { EntryWriter } from './entry-writer.js'
 import { errnoName, IoError } from './errno-name.js'
 import { onExit } from './exit-hook.js'
 import { chooseSeriesFile, currentFilePath, type SeriesChoice } from './file-rotation.js'
-import { type FlusherThread, startFlusher } from './flusher-start.js'
+import { type FlusherThread, flusherFinished, startFlusher } from './flusher-start.js'
 import { BLOCK_HEADER_SIZE } from './framed-format.js'
 import {
   basePathOf,
@@ -296,7 +296,7 @@ export class Logger extends EventEmitter {
     // The flusher writes the last sets and exits; hold the process open until it has.
     this.flusher.pinned = true
     this.flusher.worker.ref()
-    await this.flusher.exited
+    await flusherFinished(this.flusher, this.ctl)
     if (Atomics.load(i32, FINAL) !== 1) this.flushHere(true)
     const complete = Atomics.load(i32, FINAL) === 1
     this.release()
