@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger, type FormatProblemKind, type LogFormat, readEntries, verify } from '../dist/index.js'
 import { within } from './support/deadlines.js'
+import { countingSignal, trackLargestAllocation } from './support/decoder-probes.js'
 import { tempDir } from './support/temp-loggers.js'
 
 // Damaged and hostile files, starting from real ones: files the logger wrote (both formats, with
@@ -107,43 +108,13 @@ beforeAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // What holds for any input
 
-/** A signal that never aborts and counts the decoder's steps (each loop of the decoders is one). */
-function countingSignal(): { signal: AbortSignal; steps: () => number } {
-  let steps = 0
-  const signal = {
-    aborted: false,
-    reason: undefined,
-    throwIfAborted() {
-      steps++
-    },
-    addEventListener() {},
-    removeEventListener() {},
-  } as unknown as AbortSignal
-  return { signal, steps: () => steps }
-}
-
-let largestAllocation = 0
-const spies: MockInstance[] = []
-beforeAll(() => {
-  for (const name of ['alloc', 'allocUnsafe', 'allocUnsafeSlow'] as const) {
-    const original = Buffer[name].bind(Buffer) as (size: number, ...rest: unknown[]) => Buffer
-    spies.push(
-      vi.spyOn(Buffer, name).mockImplementation(((size: number, ...rest: unknown[]) => {
-        if (size > largestAllocation) largestAllocation = size
-        return original(size, ...rest)
-      }) as never),
-    )
-  }
-})
-afterAll(() => {
-  for (const spy of spies) spy.mockRestore()
-})
+const allocations = trackLargestAllocation()
 
 /** Reads and verifies `bytes` as a file; checks what must hold for any input. */
 async function examine(bytes: Buffer, maxLineBytes?: number) {
   cases++
   writeFileSync(casePath, bytes)
-  largestAllocation = 0
+  allocations.reset()
   const reading = countingSignal()
   const entries: Buffer[] = []
   for await (const e of readEntries(casePath, { signal: reading.signal, maxLineBytes })) entries.push(e)
@@ -153,7 +124,7 @@ async function examine(bytes: Buffer, maxLineBytes?: number) {
   expect(reading.steps()).toBeLessThanOrEqual(2 * bytes.length + 64)
   expect(verifying.steps()).toBeLessThanOrEqual(2 * bytes.length + 64)
   // One read window (1 MiB) plus what the file itself holds: never what a length in it claims.
-  expect(largestAllocation).toBeLessThanOrEqual(2 * MiB + bytes.length)
+  expect(allocations.largest()).toBeLessThanOrEqual(2 * MiB + bytes.length)
   expect(entries.length).toBe(report.entries)
   expect(report.ok).toBe(report.problems.length === 0)
   return { entries, report }

@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { readEntries, verify } from '../src/read-entries.js'
 import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
+import { countingSignal, trackLargestAllocation } from './support/decoder-probes.js'
 
 // Property tests of the readers against hostile and damaged input. For every case: no throw,
 // termination with work linear in the file size (counted in decoder steps: every loop of the
@@ -19,38 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const MiB = 1024 * 1024
 
-/** A signal that never aborts and counts the decoder's steps. */
-function countingSignal(): { signal: AbortSignal; steps: () => number } {
-  let steps = 0
-  const signal = {
-    aborted: false,
-    reason: undefined,
-    throwIfAborted() {
-      steps++
-    },
-    addEventListener() {},
-    removeEventListener() {},
-  } as unknown as AbortSignal
-  return { signal, steps: () => steps }
-}
-
-// The largest single allocation a case made, through every public Buffer allocator.
-let largestAllocation = 0
-const spies: MockInstance[] = []
-beforeAll(() => {
-  for (const name of ['alloc', 'allocUnsafe', 'allocUnsafeSlow'] as const) {
-    const original = Buffer[name].bind(Buffer) as (size: number, ...rest: unknown[]) => Buffer
-    spies.push(
-      vi.spyOn(Buffer, name).mockImplementation(((size: number, ...rest: unknown[]) => {
-        if (size > largestAllocation) largestAllocation = size
-        return original(size, ...rest)
-      }) as never),
-    )
-  }
-})
-afterAll(() => {
-  for (const spy of spies) spy.mockRestore()
-})
+const allocations = trackLargestAllocation()
 
 interface Examined {
   entries: Buffer[]
@@ -61,8 +31,7 @@ interface Examined {
 async function examine(bytes: Uint8Array): Promise<Examined> {
   writeFileSync(path, bytes)
   const size = bytes.length
-  largestAllocation = 0
-  for (const spy of spies) spy.mockClear()
+  allocations.reset()
   const reading = countingSignal()
   const entries: Buffer[] = []
   for await (const entry of readEntries(path, { signal: reading.signal })) entries.push(entry)
@@ -74,7 +43,7 @@ async function examine(bytes: Uint8Array): Promise<Examined> {
   const bound = 2 * size + 64
   expect(reading.steps()).toBeLessThanOrEqual(bound)
   expect(verifying.steps()).toBeLessThanOrEqual(bound)
-  expect(largestAllocation).toBeLessThanOrEqual(2 * MiB + size)
+  expect(allocations.largest()).toBeLessThanOrEqual(2 * MiB + size)
   expect(report.bytes).toBe(size)
   expect(entries.length).toBe(report.entries)
   expect(entries.reduce((n, e) => n + e.length, 0)).toBe(report.entryBytes)
