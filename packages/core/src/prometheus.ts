@@ -110,6 +110,16 @@ const COUNTERS: readonly MetricDefinition[] = [
     value: (r) => r.stats.oversizeEntries,
   },
   {
+    name: 'rotations_total',
+    help: 'Moves to another file: rotations by size or interval, and reopen() calls.',
+    value: (r) => r.stats.rotations,
+  },
+  {
+    name: 'rotation_errors_total',
+    help: 'Rotations, reopens, symlink updates and retention deletions that failed (logging went on in the current file).',
+    value: (r) => r.stats.rotationErrors,
+  },
+  {
     name: 'flush_duration_seconds_total',
     help: 'Time spent flushing; divided by flushes_total, the average flush time.',
     value: (r) => ms(r.flush.totalFlushDuration),

@@ -161,4 +161,23 @@ describe('collectLoggerMetrics', () => {
     logger.log('x')
     expect(await sampleOf(registry, 'asyncdirect_log_calls_total', path)).toBe(1)
   })
+
+  it('counts rotations from the logger it collects', async () => {
+    const path = tempPath()
+    const logger = await open({
+      path,
+      format: 'lines',
+      bufferSize: 64 * 1024,
+      numShards: 2,
+      rotate: { size: 8192 },
+    })
+    const registry = new Registry()
+    collectLoggerMetrics(logger, { registry })
+    for (let i = 0; i < 500; i++) logger.log(`{"i":${i},"pad":"${'p'.repeat(100)}"}`)
+    await logger.flush()
+    const { rotations } = logger.getStatsSnapshot()
+    expect(rotations).toBeGreaterThan(3)
+    expect(await sampleOf(registry, 'asyncdirect_rotations_total', logger.path)).toBe(rotations)
+    expect(await sampleOf(registry, 'asyncdirect_rotation_errors_total', logger.path)).toBe(0)
+  })
 })
