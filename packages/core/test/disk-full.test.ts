@@ -1,8 +1,8 @@
 import { unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createLogger, type IoError, type Logger, readEntries, verify } from '../dist/index.js'
+import { describe, expect, it } from 'vitest'
+import { type IoError, readEntries, verify } from '../dist/index.js'
 import { until, within } from './support/deadlines.js'
 import { disorder, isPrefix, sequencedEntry, tally } from './support/entry-sequences.js'
 import {
@@ -13,6 +13,7 @@ import {
   loopFsUnavailable,
   mountLoopFs,
 } from './support/loop-fs.js'
+import { errorsOf, open } from './support/temp-loggers.js'
 
 // A real, small ext4 file system (a loop-mounted image) filled up while a logger writes to it.
 // Whatever the policy: ENOSPC is reported (an 'error' event with the errno name, flushErrors),
@@ -24,24 +25,6 @@ if (unavailable) announceSkip('disk-full.test.ts', unavailable)
 
 const KiB = 1024
 const WRITER = new URL('./fixtures/thread-writer.mjs', import.meta.url)
-
-const open: Logger[] = []
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((l) => l.close()))
-})
-
-async function logger(config: Parameters<typeof createLogger>[0]): Promise<Logger> {
-  const l = await createLogger(config)
-  open.push(l)
-  return l
-}
-
-/** Collects the logger's 'error' events. */
-function errorsOf(l: Logger): IoError[] {
-  const errors: IoError[] = []
-  l.on('error', (e: IoError) => errors.push(e))
-  return errors
-}
 
 /**
  * Checks what a reader sees in a file being written to a full disk: only what a crash could
@@ -73,7 +56,7 @@ describe.skipIf(unavailable !== null)('disk full (a loop-mounted 32 MiB ext4)', 
     const path = join(fs.dir, 'block.log')
     // 256 KiB free; the worker logs about 2.4 MB, far beyond that plus both buffer sets.
     const ballast = fillUp(fs, 256 * KiB)
-    const l = await logger({ path, bufferSize: 128 * KiB, numShards: 2, flushInterval: 50 })
+    const l = await open({ path, bufferSize: 128 * KiB, numShards: 2, flushInterval: 50 })
     const errors = errorsOf(l)
     const count = 40_000
     const worker = new Worker(WRITER, { workerData: { handle: l.handle, id: 1, count, mode: 'mixed' } })
@@ -138,7 +121,7 @@ describe.skipIf(unavailable !== null)('disk full (a loop-mounted 32 MiB ext4)', 
     fs = mountLoopFs(32)
     const path = join(fs.dir, 'drop.log')
     const ballast = fillUp(fs, 128 * KiB)
-    const l = await logger({
+    const l = await open({
       path,
       bufferSize: 64 * KiB,
       numShards: 2,
@@ -211,7 +194,7 @@ describe.skipIf(unavailable !== null)('disk full (a loop-mounted 32 MiB ext4)', 
     const path = join(fs.dir, 'full-at-open.log')
     const ballast = fillUp(fs, 0)
     expect(freeBytes(fs.dir)).toBeLessThan(4 * KiB)
-    const l = await logger({ path, bufferSize: 64 * KiB, numShards: 2 })
+    const l = await open({ path, bufferSize: 64 * KiB, numShards: 2 })
     const errors = errorsOf(l)
     // No space is not a file system that refuses O_DIRECT.
     expect(l.getStatsSnapshot().directIO).toBe(true)

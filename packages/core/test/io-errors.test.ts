@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   createLogger,
   type IoError,
@@ -14,7 +14,7 @@ import {
 import { until, within } from './support/deadlines.js'
 import { isPrefix, sequencedEntry, tally } from './support/entry-sequences.js'
 import { announceSkip, type LoopFs, loopFsUnavailable, mountLoopFs } from './support/loop-fs.js'
-import { tempDir } from './support/temp-loggers.js'
+import { errorsOf, open, tempDir } from './support/temp-loggers.js'
 
 // The file or the disk goes away under a logger: the file deleted, its directory removed, its file
 // system turned read-only, the device failing with EIO. Whatever happens is reported (an 'error'
@@ -28,23 +28,6 @@ const KiB = 1024
 const WRITER = new URL('./fixtures/thread-writer.mjs', import.meta.url)
 /** close() retries a failing final write a few times (about 3 s); this is well past that. */
 const CLOSE_DEADLINE_MS = 30_000
-
-const open: Logger[] = []
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((l) => l.close()))
-})
-
-async function logger(config: Parameters<typeof createLogger>[0]): Promise<Logger> {
-  const l = await createLogger(config)
-  open.push(l)
-  return l
-}
-
-function errorsOf(l: Logger): IoError[] {
-  const errors: IoError[] = []
-  l.on('error', (e: IoError) => errors.push(e))
-  return errors
-}
 
 function logSeq(l: Logger, tag: string, count: number): number {
   let accepted = 0
@@ -63,7 +46,7 @@ describe('the file or its directory is removed while logging', () => {
     '%s: the file deleted: no error, logging goes on into the deleted file, close() resolves',
     async (format) => {
       const path = join(tempDir(), 'deleted.log')
-      const l = await logger({ path, bufferSize: 64 * KiB, numShards: 2, format })
+      const l = await open({ path, bufferSize: 64 * KiB, numShards: 2, format })
       const errors = errorsOf(l)
       expect(logSeq(l, 'a', 1000)).toBe(1000)
       await l.flush()
@@ -84,7 +67,7 @@ describe('the file or its directory is removed while logging', () => {
   it('the directory removed with the file: the same, and a new logger there fails naming the directory', async () => {
     const dir = join(tempDir(), 'logs')
     const path = join(dir, 'app.log')
-    const l = await logger({ path, bufferSize: 64 * KiB, numShards: 2, mkdir: true })
+    const l = await open({ path, bufferSize: 64 * KiB, numShards: 2, mkdir: true })
     const errors = errorsOf(l)
     expect(logSeq(l, 'a', 1000)).toBe(1000)
     rmSync(dir, { recursive: true })
@@ -107,7 +90,7 @@ describe.skipIf(unavailable !== null)('the file system fails (loop-mounted ext4)
   it('remounted read-only (errors=remount-ro after a file system error): EROFS reported, close() settles', async () => {
     fs = mountLoopFs(32, ['errors=remount-ro'])
     const path = join(fs.dir, 'ro.log')
-    const l = await logger({ path, bufferSize: 64 * KiB, numShards: 2, flushInterval: 20 })
+    const l = await open({ path, bufferSize: 64 * KiB, numShards: 2, flushInterval: 20 })
     const errors = errorsOf(l)
     expect(logSeq(l, 'before', 2000)).toBe(2000)
     await l.flush()
@@ -165,7 +148,7 @@ describe.skipIf(unavailable !== null)('the file system fails (loop-mounted ext4)
   it('the device fails with EIO (a loop device shrunk under its file system): EIO reported, close() settles', async () => {
     fs = mountLoopFs(64)
     const path = join(fs.dir, 'eio.log')
-    const l = await logger({
+    const l = await open({
       path,
       bufferSize: 64 * KiB,
       numShards: 2,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
-import { createLogger, type Logger, type LoggerConfig, readEntries } from '../../dist/index.js'
+import { createLogger, type IoError, type Logger, type LoggerConfig, readEntries } from '../../dist/index.js'
 
 const dirs: string[] = []
 const loggers: Logger[] = []
@@ -46,4 +46,11 @@ export async function readBuffers(path: string): Promise<Buffer[]> {
 /** Every entry of a file as UTF-8 text. */
 export async function readStrings(path: string): Promise<string[]> {
   return (await readBuffers(path)).map((b) => b.toString('utf8'))
+}
+
+/** Collects a logger's 'error' events (listening also keeps them from becoming warnings). */
+export function errorsOf(logger: Logger): IoError[] {
+  const errors: IoError[] = []
+  logger.on('error', (e: IoError) => errors.push(e))
+  return errors
 }
