@@ -28,7 +28,10 @@ export const FLUSHER_WAKE = 6
  * unsealed for writing; blocked writers wait here.
  */
 export const SET_FREED = 7
-/** The I/O lock: 0 free, 1 held, 2 held with waiters. Whoever writes to the file holds it. */
+/**
+ * The I/O lock: 0 when free, else the Linux thread id of its holder (IO_WAITERS set when another
+ * thread sleeps on it). Whoever writes to the file holds it. See lockIo.
+ */
 export const IO_LOCK = 8
 /** 1 once close() or the exit hook began: writers drop and count from then on. */
 export const CLOSED = 9
@@ -75,13 +78,24 @@ export const FILE_SEQ = 28
 export const REOPEN_REQUESTED = 29
 export const REOPEN_DONE = 30
 export const REOPEN_FAILED = 31
-/** The Linux thread id of the I/O lock's holder, 0 when free or not known (see lockIo). */
-export const IO_HOLDER = 32
 /**
  * 1 after the I/O lock was taken over from a thread that died holding it: the next write first
  * cuts the file back to the end the logger recorded (output-io.ts).
  */
 export const IO_REPAIR = 33
+/**
+ * The oversize slot (oversize-slot.ts): the thread id of the writer that owns it (0: free), the
+ * ticket of the entry it holds once published, the last tickets written and failed, and the
+ * entry's C memory (address in two halves), length in bytes and number of entries.
+ */
+export const OVERSIZE_OWNER = 34
+export const OVERSIZE_TICKET = 35
+export const OVERSIZE_DONE = 36
+export const OVERSIZE_FAILED = 37
+export const OVERSIZE_ADDR_HI = 38
+export const OVERSIZE_ADDR_LO = 39
+export const OVERSIZE_LENGTH = 40
+export const OVERSIZE_ENTRIES = 41
 
 const SHARD_BASE = 48
 const SHARD_STRIDE = 16
@@ -197,63 +211,76 @@ export function viewControlBlock(sab: SharedArrayBuffer, numShards: number): Con
 
 /** How often a thread waiting for the I/O lock checks that its holder still exists (ms). */
 const HOLDER_CHECK_MS = 100
+/** Set in IO_LOCK while a thread sleeps waiting for it: the holder's unlock must wake one. */
+const IO_WAITERS = 1 << 30
+const HOLDER_MASK = IO_WAITERS - 1
+/** Holder id of a thread whose Linux thread id is unknown (no /proc): never taken over. */
+const UNKNOWN_HOLDER = HOLDER_MASK
 
 /**
- * Takes the I/O lock (a futex mutex: 0 free, 1 held, 2 held with waiters).
- * Returns false if it could not be had within `timeoutMs`.
+ * Takes the I/O lock, a futex mutex whose word is its holder's thread id. Returns false if it
+ * could not be had within `timeoutMs`.
  *
- * A worker thread terminated while it holds the lock (`worker.terminate()` runs no `finally`
- * block) would keep it forever, and with it the flusher and close(). So the holder records its
- * thread id, and a waiter that finds that thread gone takes the lock over (see takeOver).
+ * Invariant: the lock word names its holder from the instant it is taken (one compare-and-swap
+ * stores both), so a waiter can always tell whether the holder still exists. A worker thread
+ * terminated while it holds the lock (`worker.terminate()` runs no `finally` block) would keep it
+ * forever, and with it the flusher and close(): a waiter that finds the holder gone takes the
+ * lock over (see takeOver). While the flusher thread runs, writer threads never take the lock
+ * (oversize-slot.ts), so a takeover only happens after the flusher itself has stopped.
  */
 export function lockIo(i32: Int32Array, timeoutMs = Number.POSITIVE_INFINITY): boolean {
-  // Before taking the lock: between taking it and recording the holder there must be no call,
-  // where a termination could strike.
-  const me = threadId()
-  if (Atomics.compareExchange(i32, IO_LOCK, 0, 1) === 0) {
-    Atomics.store(i32, IO_HOLDER, me)
-    return true
-  }
+  const me = threadId() || UNKNOWN_HOLDER
+  if (Atomics.compareExchange(i32, IO_LOCK, 0, me) === 0) return true
   const deadline = performance.now() + timeoutMs
   for (;;) {
-    // Marking the lock contended before sleeping guarantees the holder's unlock wakes us.
-    if (Atomics.exchange(i32, IO_LOCK, 2) === 0) {
-      Atomics.store(i32, IO_HOLDER, me)
-      return true
+    const word = Atomics.load(i32, IO_LOCK)
+    if (word === 0) {
+      // Taken with the waiters bit: other sleepers may remain, and the unlock must wake them.
+      if (Atomics.compareExchange(i32, IO_LOCK, 0, me | IO_WAITERS) === 0) return true
+      continue
     }
-    if (takeOver(i32, me)) return true
+    if (takeOver(i32, word, me)) return true
+    // Marking the lock contended before sleeping guarantees the holder's unlock wakes us.
+    if ((word & IO_WAITERS) === 0 && Atomics.compareExchange(i32, IO_LOCK, word, word | IO_WAITERS) !== word)
+      continue
     const left = deadline - performance.now()
     if (left <= 0) return false
-    Atomics.wait(i32, IO_LOCK, 2, Math.min(left, HOLDER_CHECK_MS))
+    Atomics.wait(i32, IO_LOCK, word | IO_WAITERS, Math.min(left, HOLDER_CHECK_MS))
   }
 }
 
 /** Releases the I/O lock and wakes one waiter if there was contention. */
 export function unlockIo(i32: Int32Array): void {
-  Atomics.store(i32, IO_HOLDER, 0)
-  if (Atomics.exchange(i32, IO_LOCK, 0) === 2) Atomics.notify(i32, IO_LOCK, 1)
+  if ((Atomics.exchange(i32, IO_LOCK, 0) & IO_WAITERS) !== 0) Atomics.notify(i32, IO_LOCK, 1)
 }
 
 /**
  * Takes the held lock over when its holder's thread no longer exists; true if this thread now
  * holds it. The dead holder may have been anywhere in a write: a set it was writing goes back to
- * PENDING (written again: its entries may then appear twice, never not at all), and IO_REPAIR has
- * the next write cut off what it wrote but did not record.
+ * PENDING (written again), and IO_REPAIR has the next write first cut off what it wrote but did
+ * not record.
  */
-function takeOver(i32: Int32Array, me: number): boolean {
-  const holder = Atomics.load(i32, IO_HOLDER)
-  // 0: taken an instant ago, holder not recorded yet (or ids unknown here): never taken over.
-  if (holder <= 0 || me <= 0 || threadExists(holder)) return false
-  if (Atomics.compareExchange(i32, IO_HOLDER, holder, me) !== holder) return false
+function takeOver(i32: Int32Array, word: number, me: number): boolean {
+  const holder = word & HOLDER_MASK
+  if (holder === UNKNOWN_HOLDER || me === UNKNOWN_HOLDER || threadExists(holder)) return false
+  if (Atomics.compareExchange(i32, IO_LOCK, word, me | IO_WAITERS) !== word) return false
   for (let s = 0; s < 2; s++) Atomics.compareExchange(i32, SET_STATE + s, SetState.FLUSHING, SetState.PENDING)
   Atomics.store(i32, IO_REPAIR, 1)
   return true
 }
 
+/** The thread id in a held I/O lock's word (tests look for a dead holder). */
+export function ioLockHolder(i32: Int32Array): number {
+  return Atomics.load(i32, IO_LOCK) & HOLDER_MASK
+}
+
 let ownThreadId: number | undefined
 
-/** This thread's Linux thread id (each worker thread has its own module instance), 0 if unknown. */
-function threadId(): number {
+/**
+ * This thread's Linux thread id (each worker thread has its own module instance), 0 if unknown.
+ * Thread ids fit in 22 bits (PID_MAX_LIMIT), below IO_WAITERS.
+ */
+export function threadId(): number {
   if (ownThreadId === undefined) {
     try {
       ownThreadId = Number(/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? 0)
@@ -264,7 +291,8 @@ function threadId(): number {
   return ownThreadId
 }
 
-function threadExists(tid: number): boolean {
+/** Whether thread `tid` of this process still exists (a syscall: slow paths only). */
+export function threadExists(tid: number): boolean {
   return existsSync(`/proc/self/task/${tid}`)
 }
 

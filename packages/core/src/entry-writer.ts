@@ -6,21 +6,27 @@ import {
   COUNT,
   type ControlBlock,
   DROPPED,
-  FLUSH_DONE,
-  FLUSH_FAILED,
-  FLUSH_REQUESTED,
+  FINAL,
   FLUSHER_STATE,
   FlusherState,
   lockIo,
   NEED_ROOM,
   NEXT_SHARD,
+  OVERSIZE_DONE,
+  OVERSIZE_ENTRIES,
+  OVERSIZE_FAILED,
+  OVERSIZE_OWNER,
   SET_FREED,
   shardWord,
+  threadId,
   unlockIo,
   wakeFlusher,
 } from './control-block.js'
+import { faultHook } from './fault-points.js'
 import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE } from './framed-format.js'
 import { IN_PROGRESS, LENGTH_PENDING } from './late-records.js'
+import type { NativeLibrary } from './native-library.js'
+import { giveBack, outcome, publish, publishedBytes, takeSlot } from './oversize-slot.js'
 import type { SetFlusher } from './set-flusher.js'
 import { requestSwap } from './set-swap.js'
 
@@ -32,6 +38,8 @@ export interface WriterContext {
   views: Buffer[]
   shardSize: number
   backpressure: BackpressurePolicy
+  /** The native library, when the shards are C memory (the oversize slot needs it). */
+  lib: NativeLibrary | null
   /** This thread's set flusher, for the rare paths that write from the calling thread. */
   flusher(): SetFlusher
 }
@@ -118,22 +126,29 @@ export class EntryWriter {
       const size = n === 0 || bytes[n - 1] !== NEWLINE ? n + 1 : n
       const start = this.reserve(size)
       if (start < 0) return false
+      if (faultHook !== null) faultHook('reserved')
       // Not for n == 0: set() throws for a view of a transferred (detached) buffer, which has no
       // bytes, and a throw here would leave the reservation open.
       if (n > 0) this.mem.set(bytes, start)
+      if (faultHook !== null) faultHook('copied')
       if (size > n) this.mem[start + n] = NEWLINE
+      if (faultHook !== null) faultHook('finished')
       this.committed(start, size)
       return true
     }
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
+    if (faultHook !== null) faultHook('reserved')
     mem[start + 3] = LENGTH_PENDING
+    if (faultHook !== null) faultHook('length-pending')
     mem[start] = n
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
     mem[start + 3] = (n >>> 24) | IN_PROGRESS
+    if (faultHook !== null) faultHook('length-stored')
     if (n > 0) mem.set(bytes, start + ENTRY_PREFIX_SIZE)
+    if (faultHook !== null) faultHook('copied')
     this.commit(mem, start, n)
     return true
   }
@@ -152,20 +167,27 @@ export class EntryWriter {
       const size = n === 0 || text.charCodeAt(text.length - 1) !== NEWLINE ? n + 1 : n
       const start = this.reserve(size)
       if (start < 0) return false
+      if (faultHook !== null) faultHook('reserved')
       this.mem.utf8Write(text, start, n)
+      if (faultHook !== null) faultHook('copied')
       if (size > n) this.mem[start + n] = NEWLINE
+      if (faultHook !== null) faultHook('finished')
       this.committed(start, size)
       return true
     }
     const start = this.reserve(n + ENTRY_PREFIX_SIZE)
     if (start < 0) return false
     const mem = this.mem
+    if (faultHook !== null) faultHook('reserved')
     mem[start + 3] = LENGTH_PENDING
+    if (faultHook !== null) faultHook('length-pending')
     mem[start] = n
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
     mem[start + 3] = (n >>> 24) | IN_PROGRESS
+    if (faultHook !== null) faultHook('length-stored')
     mem.utf8Write(text, start + ENTRY_PREFIX_SIZE, n)
+    if (faultHook !== null) faultHook('copied')
     this.commit(mem, start, n)
     return true
   }
@@ -190,8 +212,10 @@ export class EntryWriter {
     if (n > this.maxEntry) return this.logOversize(isString ? Buffer.from(text, 'utf8') : text, count)
     const start = this.reserve(n, count)
     if (start < 0) return false
+    if (faultHook !== null) faultHook('reserved')
     if (isString) this.mem.utf8Write(text, start, n)
     else this.mem.set(text, start)
+    if (faultHook !== null) faultHook('finished')
     this.committed(start, n, count)
     return true
   }
@@ -223,12 +247,15 @@ export class EntryWriter {
 
   private commit(mem: Utf8Writable, start: number, n: number): void {
     mem[start + 3] = n >>> 24
+    if (faultHook !== null) faultHook('finished')
     this.committed(start, n + ENTRY_PREFIX_SIZE)
   }
 
   private committed(start: number, size: number, entries = 1): void {
     Atomics.add(this.i32, this.word + COUNT, entries)
+    if (faultHook !== null) faultHook('counted')
     Atomics.add(this.i32, this.word + COMMITTED, size)
+    if (faultHook !== null) faultHook('committed')
     // Exactly one writer crosses the threshold, so one swap request per set fill.
     if (start <= this.threshold && start + size > this.threshold) requestSwap(this.cx.ctl, this.gen)
   }
@@ -282,39 +309,76 @@ export class EntryWriter {
   }
 
   /**
-   * An entry larger than a shard: written from this thread as a block of its own, after what this
-   * thread logged before it. The flusher thread writes that part, when it runs: this thread then
-   * holds the I/O lock only to append its own block, and a worker terminated meanwhile (no
-   * `finally` runs) never leaves a buffer set half written (see lockIo in control-block.ts).
+   * An entry larger than a shard: handed to the flusher thread, which writes it as a block of its
+   * own after everything logged before it (so this thread's order holds), while this thread waits.
+   * Only when no flusher thread runs does this thread write it, holding the I/O lock.
    */
   private logOversize(bytes: Uint8Array, entries = 1): boolean {
     const i32 = this.i32
     if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop(entries)
-    const flushed = this.flushByFlusher()
-    if (flushed === 'failed') return this.drop(entries)
+    const lib = this.cx.lib
+    const me = threadId()
+    if (lib !== null && me > 0) {
+      const handed = this.handOver(lib, me, bytes, entries)
+      if (handed !== 'no-flusher') return handed === 'done' || this.drop(entries)
+    }
     lockIo(i32)
     try {
-      return this.cx.flusher().writeOversize(bytes, entries, flushed === 'flushed') || this.drop(entries)
+      return this.cx.flusher().writeOversize(bytes, entries) || this.drop(entries)
     } finally {
       unlockIo(i32)
     }
   }
 
-  /** Has the flusher thread write everything logged so far, as flush() does, and waits for it. */
-  private flushByFlusher(): 'flushed' | 'failed' | 'no-flusher' {
+  /** The writer's side of the oversize slot (oversize-slot.ts). */
+  private handOver(lib: NativeLibrary, me: number, bytes: Uint8Array, entries: number): SlotOutcome {
     const i32 = this.i32
-    if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return 'no-flusher'
-    const ticket = Atomics.add(i32, FLUSH_REQUESTED, 1) + 1
-    wakeFlusher(i32)
-    for (;;) {
-      const done = Atomics.load(i32, FLUSH_DONE)
-      if (done >= ticket) return 'flushed'
-      if (Atomics.load(i32, FLUSH_FAILED) >= ticket) return 'failed'
+    while (!takeSlot(i32, me)) {
       if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return 'no-flusher'
-      Atomics.wait(i32, FLUSH_DONE, done, BLOCK_WAIT_MS)
+      if (Atomics.load(i32, CLOSED) === 1) return 'failed'
+      const owner = Atomics.load(i32, OVERSIZE_OWNER)
+      if (owner === 0) continue
+      // The flusher frees the slot of a writer that died holding it.
+      wakeFlusher(i32)
+      Atomics.wait(i32, OVERSIZE_OWNER, owner, BLOCK_WAIT_MS)
+    }
+    if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) {
+      giveBack(i32, lib)
+      return 'no-flusher'
+    }
+    const ticket = publish(this.cx.ctl, lib, bytes, entries)
+    if (ticket === 0) return 'failed'
+    wakeFlusher(i32)
+    if (faultHook !== null) faultHook('oversize-waiting')
+    for (;;) {
+      const seen = Atomics.load(i32, OVERSIZE_DONE)
+      const now = outcome(i32, ticket)
+      if (now !== 'waiting') return now
+      if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return this.writeOwnSlot(lib, ticket)
+      Atomics.wait(i32, OVERSIZE_DONE, seen, BLOCK_WAIT_MS)
+    }
+  }
+
+  /** The flusher stopped before it took this thread's published entry: written from here. */
+  private writeOwnSlot(lib: NativeLibrary, ticket: number): SlotOutcome {
+    const i32 = this.i32
+    lockIo(i32)
+    try {
+      const now = outcome(i32, ticket)
+      if (now !== 'waiting') return now
+      const ok =
+        Atomics.load(i32, FINAL) === 0 &&
+        this.cx.flusher().writeOversize(publishedBytes(i32, lib), Atomics.load(i32, OVERSIZE_ENTRIES))
+      Atomics.store(i32, ok ? OVERSIZE_DONE : OVERSIZE_FAILED, ticket)
+      giveBack(i32, lib)
+      return ok ? 'done' : 'failed'
+    } finally {
+      unlockIo(i32)
     }
   }
 }
+
+type SlotOutcome = 'done' | 'failed' | 'no-flusher'
 
 function invalidEntry(method: string, accepted: string, value: unknown): TypeError {
   const got = value === null ? 'null' : typeof value

@@ -9,7 +9,7 @@ import type { NativeLibrary } from './native-library.js'
 export type FlushReport =
   | { type: 'error'; error: IoError }
   | { type: 'fallback'; reason: string }
-  | { type: 'abandoned'; entries: number; shard: number }
+  | { type: 'abandoned'; entries: number /** -1: an entry larger than a shard */; shard: number }
   | { type: 'rotate'; from: string; to: string; reason: RotateReason }
 
 /** Why the logger moved to another file. */

@@ -63,6 +63,8 @@ function run(): void {
         Atomics.notify(i32, REOPEN_DONE)
       }
       ok = flusher.rotateIfDue() && flusher.flushPending()
+      // Even after a failed write: a writer waits for its entry's outcome (failed: dropped, counted).
+      ok = flusher.serveOversizeSlot() && ok
       if (ok && due) {
         ok = flusher.flushAll()
         lastFlush = now
@@ -116,7 +118,7 @@ function finalFlush(): void {
     if (attempt > 0) Atomics.wait(i32, FLUSHER_WAKE, Atomics.load(i32, FLUSHER_WAKE), 100 * 2 ** attempt)
     lockIo(i32)
     try {
-      flusher.flushFinal()
+      if (flusher.serveOversizeSlot()) flusher.flushFinal()
     } finally {
       unlockIo(i32)
     }

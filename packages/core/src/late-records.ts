@@ -36,9 +36,12 @@ export interface LatePlan extends Piece {
  *  - not settled, `abandon` false: keep waiting (null).
  *  - not settled, `abandon` true (quarantined for longer than a writer is ever descheduled, or
  *    the final flush): its writers are presumed dead and the shard's memory no longer changes.
- *    The walk writes every finished record, skips a record whose writer was copying (its
- *    length is known), and gives up on the rest of the shard at a record whose length was never
- *    stored: nothing past an unknown length can be found.
+ *    The walk writes every finished record and skips a record whose writer was copying (its
+ *    length is known). A record whose length was never stored is skipped too when it is the only
+ *    unfinished record left: its size is then the reserved bytes that neither the committed
+ *    records nor the ones already walked account for, and the rest must be exactly the
+ *    finished records COUNT says. Otherwise nothing past it can be found: the rest of the
+ *    shard is given up on and counted.
  */
 export function planLateShard(
   ctl: ControlBlock,
@@ -58,21 +61,36 @@ export function planLateShard(
   }
   if (!abandon) return null
   if (format === 'lines') return walkLines(set, shard, view, end)
+  const count = Atomics.load(i32, w + COUNT)
+  const committed = Atomics.load(i32, w + COMMITTED)
   const runs: number[] = []
   let bytes = 0
   let entries = 0
   let abandoned = 0
+  let skipped = false
   let pos = BLOCK_HEADER_SIZE
   while (pos + ENTRY_PREFIX_SIZE <= end) {
     const top = view[pos + 3]!
     const len = (view[pos]! | (view[pos + 1]! << 8) | (view[pos + 2]! << 16) | ((top & 0x7f) << 24)) >>> 0
     const next = pos + ENTRY_PREFIX_SIZE + len
-    // Zero could be an empty entry or a writer that died before storing anything: undecidable.
-    const unknown = top === LENGTH_PENDING || (top === 0 && len === 0) || next > end
-    if (unknown) {
-      // The lost writer never counted its entry; the finished ones after it did, in COUNT.
-      abandoned += 1 + Math.max(0, Atomics.load(i32, w + COUNT) - entries)
-      break
+    // Zero is an empty entry or a writer that died before storing anything: told apart below.
+    const zero = top === 0 && len === 0
+    if (top === LENGTH_PENDING || zero || next > end) {
+      // A record whose length was never stored. When it is the only unfinished one, its size is
+      // what the committed bytes leave unaccounted for, and the records after it are found.
+      const size = skipped ? 0 : end - pos - (committed - bytes)
+      if (size >= ENTRY_PREFIX_SIZE && finishedRecords(view, pos + size, end) === count - entries) {
+        skipped = true
+        abandoned++
+        pos += size
+        continue
+      }
+      if (!(zero && finishedRecords(view, next, end) === count - entries - 1)) {
+        // Nothing past an unknown length can be found. The lost writer never counted its entry;
+        // the finished ones after it did, in COUNT.
+        abandoned += 1 + Math.max(0, count - entries)
+        break
+      }
     }
     if ((top & IN_PROGRESS) !== 0) {
       abandoned++
@@ -86,6 +104,24 @@ export function planLateShard(
     pos = next
   }
   return { set, shard, whole: false, runs, bytes, entries, abandoned }
+}
+
+/**
+ * How many finished records (length stored, copy done) lie between `from` and `end`, exactly
+ * filling it; -1 when that region is not such a run of records.
+ */
+function finishedRecords(view: Uint8Array, from: number, end: number): number {
+  let n = 0
+  let pos = from
+  while (pos < end) {
+    if (pos + ENTRY_PREFIX_SIZE > end) return -1
+    const top = view[pos + 3]!
+    if ((top & IN_PROGRESS) !== 0) return -1
+    pos +=
+      ENTRY_PREFIX_SIZE + ((view[pos]! | (view[pos + 1]! << 8) | (view[pos + 2]! << 16) | (top << 24)) >>> 0)
+    n++
+  }
+  return pos === end ? n : -1
 }
 
 /**

@@ -112,6 +112,7 @@ export function openThreadView(handle: LoggerHandle, report: (r: FlushReport) =>
         views,
         shardSize: memory.shardSize,
         backpressure: handle.backpressure,
+        lib,
         flusher: () => view.flusher(),
       }
     },

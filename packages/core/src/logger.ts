@@ -73,6 +73,8 @@ import {
 } from './stats.js'
 import { type FlushMessage, fromMessage } from './thread-messages.js'
 
+const LEAK_REASON = 'a writer never committed its reservation; its buffers are not freed'
+
 /** How long the exit hook waits for a flush in progress in the flusher thread before giving up. */
 const EXIT_LOCK_TIMEOUT_MS = 10_000
 
@@ -309,6 +311,7 @@ export class Logger extends EventEmitter {
     if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS)) return
     try {
       const flusher = this.thread.flusher()
+      if (!flusher.serveOversizeSlot()) return
       if (final) flusher.flushFinal()
       else flusher.flushAll()
     } finally {
@@ -329,7 +332,8 @@ export class Logger extends EventEmitter {
       return
     }
     try {
-      this.thread.flusher().flushFinal()
+      const flusher = this.thread.flusher()
+      if (flusher.serveOversizeSlot()) flusher.flushFinal()
     } finally {
       unlockIo(i32)
     }
@@ -352,7 +356,8 @@ export class Logger extends EventEmitter {
     // A writer thread that died mid-copy leaves its reservation open: leak rather than risk a
     // use-after-free if it was only slow.
     if (this.allCommitted()) releaseShards(this.lib, this.memory)
-    else warnOnce('leak', 'asyncdirect: a writer never committed its reservation; its buffers are not freed')
+    else if (!this.emit('warning', { type: 'leak', reason: LEAK_REASON }))
+      warnOnce('leak', `asyncdirect: ${LEAK_REASON}`)
     this.emit('close')
   }
 

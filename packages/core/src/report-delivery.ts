@@ -13,8 +13,8 @@ export function warnOnce(key: string, message: string): void {
 /**
  * Hands a flush report to the user: an I/O error becomes an `'error'` event when someone listens
  * (and a one-time process warning when nobody does: an unhandled `'error'` would crash the host,
- * which a logger must never do); a fallback or abandoned entries become `'warning'` events and a
- * one-time process warning.
+ * which a logger must never do); a fallback or abandoned entries become `'warning'` events, and a
+ * one-time process warning when nobody listens to those.
  */
 export function deliverReport(emitter: EventEmitter, report: FlushReport): void {
   switch (report.type) {
@@ -27,18 +27,21 @@ export function deliverReport(emitter: EventEmitter, report: FlushReport): void 
         )
       return
     case 'fallback':
-      emitter.emit('warning', report)
-      warnOnce('fallback', `asyncdirect: using buffered I/O: ${report.reason}`)
+      if (!emitter.emit('warning', report))
+        warnOnce('fallback', `asyncdirect: using buffered I/O: ${report.reason}`)
       return
     case 'rotate':
       emitter.emit('rotate', { from: report.from, to: report.to, reason: report.reason })
       return
     case 'abandoned':
-      emitter.emit('warning', report)
+      if (emitter.emit('warning', report)) return
       warnOnce(
         'abandoned',
-        `asyncdirect: ${report.entries} entr${report.entries === 1 ? 'y' : 'ies'} in shard ${report.shard} ` +
-          'whose writer never finished copying it: left out of the file (see abandonedEntries)',
+        report.shard < 0
+          ? 'asyncdirect: an entry larger than a shard whose writer stopped before handing it over: ' +
+              'left out of the file (see abandonedEntries)'
+          : `asyncdirect: ${report.entries} entr${report.entries === 1 ? 'y' : 'ies'} in shard ${report.shard} ` +
+              'whose writer never finished copying it: left out of the file (see abandonedEntries)',
       )
       return
   }

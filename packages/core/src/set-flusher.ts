@@ -32,8 +32,9 @@ import { FramedOutput } from './framed-output.js'
 import { type LatePlan, markShardWritten, planLateShard, shardDone, shardWritten } from './late-records.js'
 import { LinesOutput } from './lines-output.js'
 import { OutputIo } from './output-io.js'
+import { type OversizeWriter, serveSlot } from './oversize-slot.js'
 import { foldCounters, foldShardCount, resetSet, settleFinal } from './set-recycling.js'
-import { requestSwap } from './set-swap.js'
+import { finishSwap, requestSwap } from './set-swap.js'
 
 /**
  * A quarantined set's unfinished records are abandoned after this long (ms), or at the final
@@ -62,7 +63,7 @@ interface Batch {
  * are finished; its set is then QUARANTINED (not reused, as that writer may still be writing into
  * it) and the rest follows, ahead of the next set, as the late records finish (late-records.ts).
  */
-export class SetFlusher {
+export class SetFlusher implements OversizeWriter {
   private readonly io: OutputIo
   private readonly output: FileOutput
   private readonly rotation: FileRotation
@@ -85,6 +86,7 @@ export class SetFlusher {
   /** Writes every PENDING set, oldest generation first. False if a write failed. */
   flushPending(): boolean {
     const { i32 } = this.cx.ctl
+    finishSwap(this.cx.ctl)
     for (;;) {
       let oldest = -1
       for (let s = 0; s < 2; s++) {
@@ -198,6 +200,23 @@ export class SetFlusher {
     this.cx.ctl.f64[F_ENTRIES_WRITTEN]! += entries
     this.cx.ctl.f64[F_OVERSIZE]! += entries
     return true
+  }
+
+  /**
+   * Writes the entry a writer thread handed over in the oversize slot, or frees the slot of a
+   * writer that died before handing its entry over (oversize-slot.ts). False if a write failed.
+   */
+  serveOversizeSlot(): boolean {
+    return serveSlot(this.cx.ctl, this.cx.lib, this)
+  }
+
+  writeHandedOver(bytes: Uint8Array, entries: number): boolean {
+    return this.flushAll() && this.writeOversize(bytes, entries, true)
+  }
+
+  abandonOversize(): void {
+    this.cx.ctl.f64[F_ABANDONED]! += 1
+    this.cx.report({ type: 'abandoned', entries: 1, shard: -1 })
   }
 
   /**

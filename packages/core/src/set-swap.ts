@@ -11,6 +11,7 @@ import {
   shardWord,
   wakeFlusher,
 } from './control-block.js'
+import { faultHook } from './fault-points.js'
 import { BLOCK_HEADER_SIZE } from './framed-format.js'
 
 /**
@@ -44,6 +45,7 @@ export function requestSwap(ctl: ControlBlock, gen: number): boolean {
       SEALED | BLOCK_HEADER_SIZE,
       BLOCK_HEADER_SIZE,
     )
+    if (faultHook !== null) faultHook('swap-unsealing')
   }
   Atomics.add(i32, SWAPS, 1)
   // Writers that found the new set still sealed (this thread was between its swap and the unseal)
@@ -52,4 +54,32 @@ export function requestSwap(ctl: ControlBlock, gen: number): boolean {
   Atomics.notify(i32, SET_FREED)
   wakeFlusher(i32)
   return true
+}
+
+/**
+ * Unseals the shards of the active set that its swap left sealed: the swapping thread unseals
+ * them one by one (above) and may be terminated between two, which would leave the writers of the
+ * rest waiting for room forever.
+ *
+ * Called under the I/O lock. Only the lock's holder makes a set FREE, so the set found ACTIVE here
+ * cannot become FREE (and be sealed for reuse) before this unseals it: the unseal is the swapping
+ * thread's own, late, and a compare-and-swap from exactly SEALED | header, as its is.
+ */
+export function finishSwap(ctl: ControlBlock): void {
+  const { i32, numShards } = ctl
+  const set = Atomics.load(i32, ACTIVE_GEN) & 1
+  if (Atomics.load(i32, SET_STATE + set) !== SetState.ACTIVE) return
+  let unsealed = false
+  for (let i = 0; i < numShards; i++) {
+    const w = shardWord(numShards, set, i) + RESERVED
+    if (Atomics.load(i32, w) !== (SEALED | BLOCK_HEADER_SIZE)) continue
+    if (
+      Atomics.compareExchange(i32, w, SEALED | BLOCK_HEADER_SIZE, BLOCK_HEADER_SIZE) ===
+      (SEALED | BLOCK_HEADER_SIZE)
+    )
+      unsealed = true
+  }
+  if (!unsealed) return
+  Atomics.add(i32, SET_FREED, 1)
+  Atomics.notify(i32, SET_FREED)
 }

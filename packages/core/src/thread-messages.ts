@@ -5,7 +5,7 @@ import type { FlushReport, RotateReason } from './flush-context.js'
 export type FlushMessage =
   | { type: 'error'; code: string; syscall: string; path: string; message: string }
   | { type: 'fallback'; reason: string }
-  | { type: 'abandoned'; entries: number; shard: number }
+  | { type: 'abandoned'; entries: number /** -1: an entry larger than a shard */; shard: number }
   | { type: 'rotate'; from: string; to: string; reason: RotateReason }
   | { type: 'ready' }
 

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { runInNewContext } from 'node:vm'
-import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { IO_HOLDER, IO_LOCK, viewControlBlock } from '../dist/control-block.js'
-import { attach, type LogFormat, type Logger, type LoggerHandle, readEntries, verify } from '../dist/index.js'
-import { within } from './support/deadlines.js'
+import { attach, type LogFormat, type LoggerHandle, verify } from '../dist/index.js'
 import { open, readBuffers, tempPath } from './support/temp-loggers.js'
 
 // Whatever a caller hands the logger, and whenever: each input has one documented outcome
@@ -207,93 +204,4 @@ describe('after close and detach', () => {
       await expectFile(path, ['kept'], format)
     },
   )
-})
-
-// ---------------------------------------------------------------------------------------------
-// A worker terminated (worker.terminate()) while it logs: JavaScript stops wherever it is,
-// `finally` blocks do not run. Between reserving and committing an entry, or while it holds the
-// logger's I/O lock to write an entry larger than a shard itself.
-
-const TERMINATED = new URL('./fixtures/terminated-writer.mjs', import.meta.url)
-const ROUNDS = 24
-/** Liveness bound: closing takes milliseconds; a close() still pending after this never ends. */
-const CLOSE_DEADLINE_MS = 30_000
-
-/** The entry the terminated writer logs as its `seq`-th. */
-function writerEntry(seq: number, oversizeEvery: number): string {
-  return seq % oversizeEvery === oversizeEvery - 1
-    ? `k1 ${seq} ${'y'.repeat(70 * KiB)}`
-    : `k1 ${seq} ${'x'.repeat(seq % 53)}`
-}
-
-async function terminatedRound(format: LogFormat, delayMs: number, oversizeEvery: number) {
-  const path = tempPath()
-  const logger: Logger = await open({ path, format, ...SMALL, flushTimeout: 20 })
-  const accepted = new Int32Array(new SharedArrayBuffer(4))
-  const worker = new Worker(TERMINATED, {
-    workerData: { handle: logger.handle, id: 1, accepted, oversizeEvery, oversizeBytes: 70 * KiB },
-  })
-  const workerTid = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (m: { tid: number }) => resolve(m.tid))
-    worker.once('error', reject)
-  })
-  await new Promise((r) => setTimeout(r, delayMs))
-  const { i32 } = viewControlBlock(logger.handle.control, SMALL.numShards)
-  await worker.terminate()
-  // Whether the worker died holding the I/O lock (writing an oversize entry): the lock is then
-  // taken over by the next thread that needs it (control-block.ts).
-  const heldLock = Atomics.load(i32, IO_LOCK) !== 0 && Atomics.load(i32, IO_HOLDER) === workerTid
-  const known = Atomics.load(accepted, 0)
-  // The logger goes on: the main thread logs, flushes and closes.
-  for (let i = 0; i < 100; i++) expect(logger.log(`main ${i}`)).toBe(true)
-  await within(
-    logger.close(),
-    `close() after a writer was terminated (${format}, ${delayMs} ms)`,
-    CLOSE_DEADLINE_MS,
-  )
-  const report = await verify(path)
-  expect(report.problems).toEqual([])
-  const seqs: number[] = []
-  const main: string[] = []
-  for await (const b of readEntries(path)) {
-    const e = b.toString('latin1')
-    if (e.startsWith('main ')) {
-      main.push(e)
-      continue
-    }
-    const seq = Number(e.slice(3, e.indexOf(' ', 3)))
-    expect(e === writerEntry(seq, oversizeEvery), `entry ${e.slice(0, 40)} is damaged`).toBe(true)
-    seqs.push(seq)
-  }
-  expect(main).toEqual(Array.from({ length: 100 }, (_, i) => `main ${i}`))
-  // In order, once each; nothing the writer had not logged (the one in progress may be there).
-  for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!)
-  expect(seqs.every((s) => s <= known)).toBe(true)
-  // Accepted before the termination and missing: only what was abandoned mid-copy (counted).
-  const s = logger.getStatsSnapshot()
-  const present = new Set(seqs)
-  let missing = 0
-  for (let seq = 0; seq < known; seq++) if (!present.has(seq)) missing++
-  expect(missing).toBeLessThanOrEqual(s.abandonedEntries)
-  return { known, abandoned: s.abandonedEntries, heldLock }
-}
-
-describe('a worker terminated while it logs', () => {
-  it(`${ROUNDS} rounds, with entries larger than a shard: close() settles, the file decodes, nothing duplicated`, async () => {
-    const totals = { rounds: 0, accepted: 0, abandoned: 0, heldLock: 0 }
-    for (let round = 0; round < ROUNDS; round++) {
-      const format = FORMATS[round % 2]!
-      // Every 5th entry oversize for half the rounds (the I/O lock held often), every 200th for the rest.
-      const r = await terminatedRound(format, (round * 7) % 40, round % 4 < 2 ? 5 : 200)
-      totals.rounds++
-      totals.accepted += r.known
-      totals.abandoned += r.abandoned
-      if (r.heldLock) totals.heldLock++
-    }
-    // The takeover path ran: some workers died holding the I/O lock (about 10 in 24 here).
-    expect(totals.heldLock).toBeGreaterThan(0)
-    console.log(
-      `[bad-input] ${totals.rounds} workers terminated mid-logging: ${totals.accepted} entries accepted before, ${totals.abandoned} abandoned mid-copy (counted), ${totals.heldLock} died holding the I/O lock; close() always settled`,
-    )
-  })
 })
