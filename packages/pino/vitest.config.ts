@@ -1,14 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import base from '../../test-support/vitest-base.js'
 
-// Tests drive real threads, real child processes and real disks on a shared 2-core machine:
-// one file at a time keeps them from starving each other, and the timeouts are for slow disks,
-// not for measuring speed (benchmarks do that).
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    fileParallelism: false,
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
-  },
-})
+export default base

@@ -2,6 +2,7 @@ import { unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
+import { takeWarnings } from '../../../test-support/warning-guard.js'
 import { type IoError, readEntries, verify } from '../dist/index.js'
 import { until, within } from './support/deadlines.js'
 import { disorder, isPrefix, sequencedEntry, tally } from './support/entry-sequences.js'
@@ -131,9 +132,7 @@ describe.skipIf(unavailable !== null)('disk full (a loop-mounted 32 MiB ext4)', 
     })
     // Nobody listens for 'error': the logger must warn, not throw an unhandled 'error' event.
     const warnings: string[] = []
-    const onWarning = (w: Error) => warnings.push(w.message)
-    process.on('warning', onWarning)
-    try {
+    {
       const accepted: string[] = []
       let calls = 0
       let refused = 0
@@ -160,7 +159,10 @@ describe.skipIf(unavailable !== null)('disk full (a loop-mounted 32 MiB ext4)', 
       }
       const failedWrites = l.getStatsSnapshot().flushErrors - errorsBefore
       expect(failedWrites).toBeLessThanOrEqual(backoffBound(Date.now() - fullSince))
-      await until(() => warnings.some((w) => w.includes('ENOSPC')), 'a process warning names ENOSPC')
+      await until(() => {
+        warnings.push(...takeWarnings('ASYNCDIRECT_WARNING'))
+        return warnings.some((w) => w.includes('ENOSPC'))
+      }, 'a process warning names ENOSPC')
       const during = await expectDecodable(path)
       expect(tally(during).foreign).toEqual([])
 
@@ -184,8 +186,8 @@ describe.skipIf(unavailable !== null)('disk full (a loop-mounted 32 MiB ext4)', 
       console.log(
         `[disk-full] drop: ${calls} calls, ${refused} dropped and counted (droppedLogs ${s.droppedLogs}), ${accepted.length} written, ${s.flushErrors} failed writes`,
       )
-    } finally {
-      process.off('warning', onWarning)
+      // Once per process: nothing else was warned about.
+      expect(warnings.concat(takeWarnings())).toEqual([expect.stringContaining('ENOSPC')])
     }
   })
 

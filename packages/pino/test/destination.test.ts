@@ -12,6 +12,8 @@ import { deterministic, expectedOutput, logSequence, memoryStream } from './supp
 // The in-process destination: pino(destination(...)) and pino.multistream, in this process.
 
 const files = tempFiles('destination')
+/** Its own directory: a rotated series is every file of its name there. */
+const rotateFiles = tempFiles('destination-rotate')
 
 async function endDestination(d: AsyncDirectDestination): Promise<void> {
   const closed = once(d, 'close')
@@ -151,7 +153,7 @@ describe('destination()', () => {
   })
 
   it('rotate: a series of files that together hold exactly what pino wrote, in order', async () => {
-    const path = join(tempFiles('destination-rotate').dir, 'app.log')
+    const path = join(rotateFiles.dir, 'app.log')
     const d = destination({
       dest: path,
       bufferSize: 256 * 1024,

@@ -10,6 +10,8 @@ import { deterministic, expectedOutput, logSequence } from './support/pino-outpu
 // The transport target in real thread-stream workers, loaded by pino.transport() as users load it.
 
 const files = tempFiles('transport')
+/** Its own directory: a rotated series is every file of its name there. */
+const rotateFiles = tempFiles('transport-rotate')
 
 type ThreadStream = ReturnType<typeof pino.transport>
 
@@ -120,7 +122,7 @@ describe('transport target', () => {
   })
 
   it('rotate: a series of files that together hold exactly what pino wrote, in order', async () => {
-    const path = join(tempFiles('transport-rotate').dir, 'app.log')
+    const path = join(rotateFiles.dir, 'app.log')
     const expected = expectedOutput((l) => logSequence(l, 300))
     const transport = pino.transport({
       target: TARGET,

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
+
+// Tests drive real threads, real child processes and real disks on a shared 2-core machine:
+// one file at a time keeps them from starving each other, and the timeouts are for slow disks,
+// not for measuring speed (benchmarks do that).
+//
+// Every package's tests run inside a temporary directory of their own that must be empty at the
+// end (temp-dir-guard.ts), and fail on a process warning they did not assert
+// (warning-guard.ts).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+    globalSetup: [here('./temp-dir-guard.ts')],
+    setupFiles: [here('./warning-guard.ts')],
+    // Node 20 can deadlock a worker's exit when V8 compiles concurrently (nodejs/node#54918); the
+    // tests start and end hundreds of threads. Compiling on the thread itself avoids it.
+    execArgv: ['--no-concurrent-recompilation'],
+  },
+})
