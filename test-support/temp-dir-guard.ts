@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -12,6 +12,8 @@ let previous: string | undefined
 export function setup(): void {
   previous = process.env.TMPDIR
   dir = mkdtempSync(join(tmpdir(), 'asyncdirect-test-run-'))
+  // Searchable by others, as the shared one is: some tests run children as user nobody.
+  chmodSync(dir, 0o755)
   process.env.TMPDIR = dir
 }
 

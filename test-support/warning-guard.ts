@@ -15,12 +15,15 @@ process.on('warning', (warning: Error & { code?: string }) => {
     )
 })
 
-/** The asyncdirect warnings emitted since the last call (with `code`, only those), taken. */
-export function takeWarnings(code?: string): string[] {
+/**
+ * The asyncdirect warnings emitted and not yet taken, taken: all of them, or those with `code`
+ * (and whose message contains `naming`, when given).
+ */
+export function takeWarnings(code?: string, naming?: string): string[] {
   const taken: string[] = []
   for (let i = 0; i < seen.length; ) {
     const w = seen[i] as Error & { code?: string }
-    if (code === undefined || w.code === code) {
+    if ((code === undefined || w.code === code) && (naming === undefined || w.message.includes(naming))) {
       taken.push(w.message)
       seen.splice(i, 1)
     } else i++

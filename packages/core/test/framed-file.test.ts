@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { takeWarnings } from '../../../test-support/warning-guard.js'
 import { attach, type Logger, verify } from '../dist/index.js'
 import { open, readBuffers, tempPath } from './support/temp-loggers.js'
 
@@ -334,6 +335,11 @@ describe('appending to a damaged file', () => {
       expect(tornPart).toEqual(last.entries.slice(0, tornPart.length))
       expect(seedRead(raw)).toEqual(got)
       expect(report.entries).toBe(got.length)
+      // A repaired tail is said once, naming the file; a cut header held no entry to repair.
+      const repaired = takeWarnings('ASYNCDIRECT_TORN_TAIL_REPAIRED')
+      expect(repaired.length).toBeLessThanOrEqual(1)
+      for (const w of repaired)
+        expect(w).toContain(`${path}: the last block (offset ${last.offset}) was torn`)
     })
   }
 

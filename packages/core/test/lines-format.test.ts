@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
+import { takeWarnings } from '../../../test-support/warning-guard.js'
 import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, shardWord } from '../dist/control-block.js'
 import { createLogger, type Logger } from '../dist/index.js'
 import { loadNative } from '../dist/native-library.js'
@@ -205,6 +206,9 @@ describe("format: 'lines'", () => {
     logger.log('run3')
     await logger.close()
     expect(readFileSync(path, 'utf8')).toBe(`${second}partial line from a crash\nrun3\n`)
+    expect(takeWarnings('ASYNCDIRECT_UNTERMINATED_LINE')).toEqual([
+      `asyncdirect: ${path} did not end with a newline; added one before the new entries`,
+    ])
   })
 
   it('writes the whole blocks with O_DIRECT: fdinfo flags and an empty page cache for a 256 MiB file', async () => {
@@ -256,6 +260,8 @@ describe("format: 'lines'", () => {
       numShards: 2,
       flushTimeout: 5,
     })
+    const warnings: { type: string }[] = []
+    logger.on('warning', (w) => warnings.push(w))
     logger.log('before') // the main thread's shard (0)
     // A writer on shard 1 reserves 40 bytes, copies 10 of them and dies (never commits).
     const i32 = new Int32Array(logger.handle.control)
@@ -276,6 +282,7 @@ describe("format: 'lines'", () => {
     expect(text.includes('\0')).toBe(false)
     expect(text.split('\n').sort()).toEqual(['', 'after', 'after it!', 'before'])
     expect(logger.getStatsSnapshot().abandonedEntries).toBe(1)
+    expect(warnings.map((w) => w.type)).toEqual(['abandoned', 'leak'])
   })
 
   it('writes the same bytes through the buffered fallback without the native library', () => {
