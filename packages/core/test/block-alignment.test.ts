@@ -1,5 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +7,7 @@ import { createLogger, readEntries, verify } from '../dist/index.js'
 import { encodeFramed } from './fixtures/cli-framed-encoder.js'
 import { run } from './support/cli-process.js'
 import { decodeFramedBuffers } from './support/framed-decoder.js'
+import { hasStrace, traceNodeWrites } from './support/strace-writes.js'
 
 // ext4 reports a direct-I/O offset alignment of 512, but a direct write that starts inside one of
 // its 4096-byte blocks goes down a path about ten times slower: every block is cut and written at
@@ -21,57 +21,7 @@ const nextPath = (): string => join(dir, `aligned-${counter++}.log`)
 
 const EXT4_SUPER_MAGIC = 0xef53
 const onExt4 = statfsSync(dir).type === EXT4_SUPER_MAGIC
-const hasStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0
 const fixture = fileURLToPath(new URL('./fixtures/aligned-writes-child.mjs', import.meta.url))
-
-interface Write {
-  fd: number
-  offset: number
-  length: number
-}
-
-/**
- * Runs the fixture under `strace -f -ff -y` (one output file per thread, so no call is split
- * across lines) and returns the descriptors opened on `path` with O_DIRECT and every write to it.
- */
-function traceWrites(path: string, format: string): { directFds: Set<number>; writes: Write[]; out: string } {
-  const traceDir = mkdtempSync(join(dir, 'strace-'))
-  const prefix = join(traceDir, 'trace')
-  const out = execFileSync(
-    'strace',
-    [
-      '-f',
-      '-ff',
-      '-y',
-      '-qq',
-      '-e',
-      'trace=openat,pwrite64,pwritev,pwritev2',
-      '-o',
-      prefix,
-      process.execPath,
-      fixture,
-      path,
-      format,
-    ],
-    { encoding: 'utf8', timeout: 120_000 },
-  )
-  const directFds = new Set<number>()
-  const writes: Write[] = []
-  const quoted = JSON.stringify(path)
-  for (const name of readdirSync(traceDir)) {
-    for (const line of readFileSync(join(traceDir, name), 'utf8').split('\n')) {
-      if (line.startsWith('openat(') && line.includes(`${quoted},`) && line.includes('O_DIRECT')) {
-        const fd = /= (\d+)(<[^>]*>)?$/.exec(line)
-        if (fd) directFds.add(Number(fd[1]))
-        continue
-      }
-      const w = /^pwrite(?:64|v|v2)\((\d+)<([^>]*)>, .*, (\d+)(?:, \d+)?\) = (\d+)$/.exec(line)
-      if (w && w[2] === path) writes.push({ fd: Number(w[1]), offset: Number(w[3]), length: Number(w[4]) })
-    }
-  }
-  rmSync(traceDir, { recursive: true, force: true })
-  return { directFds, writes, out }
-}
 
 describe.skipIf(!onExt4)('block alignment on ext4', () => {
   it('getStatsSnapshot().alignment is 4096 for both formats', async () => {
@@ -87,7 +37,7 @@ describe.skipIf(!onExt4)('block alignment on ext4', () => {
     for (const format of ['framed', 'lines'] as const) {
       it(`${format}: every O_DIRECT write starts and ends on a 4096-byte boundary`, async () => {
         const path = nextPath()
-        const { directFds, writes, out } = traceWrites(path, format)
+        const { directFds, writes, stdout: out } = traceNodeWrites([fixture, path, format], path, dir)
         const { entries, stats } = JSON.parse(out.trim()) as {
           entries: number
           stats: { alignment: number; directIO: boolean; flushes: number; entriesWritten: number }
