@@ -36,7 +36,20 @@ export interface WriterContext {
   flusher(): SetFlusher
 }
 
-type Utf8Writable = Buffer & { utf8Write(text: string, offset: number, length: number): number }
+type Utf8Writable = Buffer & {
+  utf8Write(text: string, offset: number, length: number): number
+  latin1Write(text: string, offset: number, length: number): number
+}
+
+/**
+ * Writes `text`, `n` bytes of UTF-8, at `offset`. When the byte count equals the string's length
+ * every code unit is ASCII, whose UTF-8 is its Latin-1: V8 copies those bytes without encoding
+ * them, about a third faster for a typical log line.
+ */
+function writeText(mem: Utf8Writable, text: string, offset: number, n: number): void {
+  if (n === text.length) mem.latin1Write(text, offset, n)
+  else mem.utf8Write(text, offset, n)
+}
 
 const NEWLINE = 0x0a
 /** Fill level (of a shard) past which a writer asks for a swap before the shard is full. */
@@ -152,7 +165,7 @@ export class EntryWriter {
       const size = n === 0 || text.charCodeAt(text.length - 1) !== NEWLINE ? n + 1 : n
       const start = this.reserve(size)
       if (start < 0) return false
-      this.mem.utf8Write(text, start, n)
+      writeText(this.mem, text, start, n)
       if (size > n) this.mem[start + n] = NEWLINE
       this.committed(start, size)
       return true
@@ -165,7 +178,7 @@ export class EntryWriter {
     mem[start + 1] = n >>> 8
     mem[start + 2] = n >>> 16
     mem[start + 3] = (n >>> 24) | IN_PROGRESS
-    mem.utf8Write(text, start + ENTRY_PREFIX_SIZE, n)
+    writeText(mem, text, start + ENTRY_PREFIX_SIZE, n)
     this.commit(mem, start, n)
     return true
   }
@@ -190,7 +203,7 @@ export class EntryWriter {
     if (n > this.maxEntry) return this.logOversize(isString ? Buffer.from(text, 'utf8') : text, count)
     const start = this.reserve(n, count)
     if (start < 0) return false
-    if (isString) this.mem.utf8Write(text, start, n)
+    if (isString) writeText(this.mem, text, start, n)
     else this.mem.set(text, start)
     this.committed(start, n, count)
     return true
