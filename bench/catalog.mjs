@@ -1,5 +1,6 @@
-// What `pnpm bench` runs and compares: every scenario (a sink and a load shape, or a thread
-// count), the peer each asyncdirect scenario is measured against, and the targets of issue #7.
+// What `pnpm bench` runs and compares: every scenario (a sink and a load shape, a thread count,
+// or the creation of a logger), the peer each asyncdirect scenario is measured against, and the
+// disk's own ceiling, measured in the same run, that every asyncdirect scenario is a share of.
 // Ratios are of throughput (lines/s), subject over peer, computed round by round.
 
 /** Sinks of scenario.mjs: name, family and how they are labelled in the report. */
@@ -43,6 +44,13 @@ export const THREAD_COUNTS = [1, 2, 4, 8, 32]
 
 export const RAW_DIRECT = 'raw-direct'
 
+/** Creating a logger with the defaults (creation-scenario.mjs): one sink per API, one shape per format. */
+export const CREATION_APIS = {
+  createLogger: 'createLogger() resolves',
+  openLogger: 'openLogger() returns (event loop blocked)',
+}
+export const FORMATS = ['framed', 'lines']
+
 /** Every scenario of one round, in the order a round runs them. */
 export function scenarios() {
   const single = ['burst', 'paced'].flatMap((shape) =>
@@ -64,16 +72,26 @@ export function scenarios() {
     })),
   )
   const raw = { key: `${RAW_DIRECT}/burst`, script: 'raw-direct.mjs', sink: RAW_DIRECT, shape: 'burst' }
-  return [...single, ...rate, ...threads, raw]
+  const creation = Object.keys(CREATION_APIS).flatMap((api) =>
+    FORMATS.map((format) => ({
+      key: `${api}/${format}`,
+      script: 'creation-scenario.mjs',
+      sink: api,
+      shape: format,
+    })),
+  )
+  return [...single, ...rate, ...threads, raw, ...creation]
 }
 
 export function familyOf(sink) {
   if (sink === RAW_DIRECT) return 'ceiling'
+  if (CREATION_APIS[sink]) return 'creation'
   return (SINKS[sink] ?? THREAD_KINDS[sink]).family
 }
 
 export function labelOf(sink) {
-  if (sink === RAW_DIRECT) return 'native O_DIRECT write loop (ceiling)'
+  if (sink === RAW_DIRECT) return 'disk ceiling: native loop of 8 MiB O_DIRECT+O_DSYNC writes'
+  if (CREATION_APIS[sink]) return CREATION_APIS[sink]
   return (SINKS[sink] ?? THREAD_KINDS[sink]).label
 }
 
@@ -82,11 +100,26 @@ const each = (shapes, subject, peer) =>
 const BOTH = ['burst', 'paced']
 
 /** Subject/peer pairs whose throughput ratio the report gives, round by round. */
+const CEILING = `${RAW_DIRECT}/burst`
+
+/**
+ * Every asyncdirect scenario that runs as fast as it can, as a share of the disk's ceiling
+ * (the rate shape is held to a fixed rate, so its share says nothing).
+ */
+export const CEILING_SHARES = [
+  ...Object.entries(SINKS)
+    .filter(([, s]) => s.family === 'asyncdirect')
+    .flatMap(([sink]) => BOTH.map((shape) => ({ subject: `${sink}/${shape}`, peer: CEILING }))),
+  ...Object.entries(THREAD_KINDS)
+    .filter(([, k]) => k.family === 'asyncdirect')
+    .flatMap(([kind]) => THREAD_COUNTS.map((n) => ({ subject: `${kind}/threads-${n}`, peer: CEILING }))),
+]
+
 export const COMPARISONS = [
+  ...CEILING_SHARES,
   ...['core-logBytes-framed', 'core-logBytes-lines', 'core-log-framed', 'core-log-lines'].flatMap((core) => [
     ...each(BOTH, core, 'sonic-boom'),
     ...each(BOTH, core, 'sonic-boom-sync'),
-    { subject: `${core}/burst`, peer: `${RAW_DIRECT}/burst` },
   ]),
   ...each(BOTH, 'pino-asyncdirect-destination', 'pino-noop'),
   ...each(BOTH, 'pino-asyncdirect-destination', 'pino-memory-batched'),

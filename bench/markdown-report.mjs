@@ -1,6 +1,8 @@
 // The report as markdown: the run's context, the targets, one table per load shape (median of
 // the rounds; throughput with its min–max), and the ratios computed round by round.
+import { CEILING_SHARES, RAW_DIRECT } from './catalog.mjs'
 import { RATE_PER_SECOND } from './load-shapes.mjs'
+import { findRatio } from './summary.mjs'
 
 const int = (x) => (x === null ? '–' : Math.round(x).toLocaleString('en-US'))
 const fixed = (d) => (x) => (x === null ? '–' : x.toFixed(d))
@@ -75,6 +77,52 @@ function threadsTable(summary) {
   )
 }
 
+/** The disk's ceiling measured in this run, and every asyncdirect scenario as a share of it. */
+function ceilingSection(summary) {
+  const ceiling = summary.scenarios[`${RAW_DIRECT}/burst`]
+  if (!ceiling?.figures.linesPerSec) return []
+  const t = ceiling.figures.linesPerSec
+  const intro =
+    `The disk's ceiling in this run, a native loop of 8 MiB writes with the logger's flags (O_DIRECT, O_DSYNC) ` +
+    `through its C library: ${thousands(t.median)} lines/s of ~171 bytes ` +
+    `(${thousands(t.min)}–${thousands(t.max)}), ${int(ceiling.figures.mbPerSec.median)} MB/s. ` +
+    'Each asyncdirect scenario as a share of it, computed round by round (threads: the lines of all threads):'
+  const f = (x) => pct(x * 100)
+  const rows = CEILING_SHARES.map(({ subject, peer }) => ({
+    s: summary.scenarios[subject],
+    r: findRatio(summary, subject, peer),
+  }))
+    .filter(({ s, r }) => s && r && r.median !== null)
+    .map(({ s, r }) => [
+      s.label,
+      s.shape,
+      thousands(s.figures.linesPerSec.median),
+      `${f(r.median)} (${f(r.min)}–${f(r.max)})`,
+    ])
+  return [intro, table(['scenario', 'shape', 'lines/s', 'share of the ceiling: median (min–max)'], rows)]
+}
+
+/** Creating a logger with the defaults: time and resident-memory growth, per API and format. */
+function creationTable(summary) {
+  const rows = Object.values(summary.scenarios)
+    .filter((s) => s.family === 'creation')
+    .map((s) => {
+      const { createMs, rssMiB, rssAnonMiB } = s.figures
+      return [
+        s.label,
+        s.shape,
+        `${fixed(1)(createMs.median)} (${fixed(1)(createMs.min)}–${fixed(1)(createMs.max)})`,
+        `${fixed(1)(rssMiB.median)} (${fixed(1)(rssMiB.min)}–${fixed(1)(rssMiB.max)})`,
+        fixed(1)(rssAnonMiB.median),
+      ]
+    })
+  if (!rows.length) return ''
+  return table(
+    ['API', 'format', 'time (ms): median (min–max)', 'RSS growth (MiB)', 'of which anonymous (MiB)'],
+    rows,
+  )
+}
+
 function targetsTable(rows) {
   const mark = (pass) => (pass === null ? '–' : pass ? 'yes' : '**no**')
   return table(
@@ -115,11 +163,18 @@ export function markdownReport({ meta, summary, targets }, headingLevel = 2, { r
       'Page cache: share of the written file resident in the page cache right after (mincore).',
     `${h}# Targets`,
     targetsTable(targets),
+    ...ceilingSection(summary).map((part, i) => (i === 0 ? `${h}# Disk ceiling\n\n${part}` : part)),
     ...['burst', 'paced', 'rate'].flatMap((shape) => {
       const t = shapeTable(summary, shape)
       return t ? [`${h}# ${SHAPE_TITLES[shape]}`, t] : []
     }),
   ]
+  const creation = creationTable(summary)
+  if (creation)
+    parts.push(
+      `${h}# Creating a logger (defaults, fresh process, native library loaded inside the measurement)`,
+      creation,
+    )
   const threads = threadsTable(summary)
   if (threads) parts.push(`${h}# Threads (burst per thread, lines shared between the threads)`, threads)
   if (ratios) parts.push(`${h}# Ratios, round by round`, ratiosTable(summary))

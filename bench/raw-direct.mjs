@@ -1,5 +1,8 @@
-// The ceiling: the same bytes as a logger run, written by a plain loop of aligned 8 MiB
-// O_DIRECT|O_DSYNC writes through the native library, with nothing else going on.
+// The disk's own ceiling, measured in the same run as the loggers: the same bytes as a logger run,
+// written by a plain loop through the project's native library with the logger's flags
+// (O_DIRECT | O_DSYNC) and block size (8 MiB: one shard, what a flush writes when one thread
+// logs with the defaults), at 4096-aligned offsets, with nothing else going on. Every asyncdirect
+// scenario is reported as a share of it.
 //
 //   node raw-direct.mjs <dir> <bytes> [lines]
 //

@@ -1,5 +1,8 @@
-// pnpm bench: asyncdirect against its peers, every scenario in a fresh process, rounds
+// pnpm bench: asyncdirect against its peers and against the disk's own ceiling (a native loop of
+// O_DIRECT | O_DSYNC writes, measured in the same run), every scenario in a fresh process, rounds
 // interleaved (A B C … A B C …) so that a change in the machine's load hits every scenario alike.
+// Prints the report: the targets and whether each is met, the ceiling and every asyncdirect
+// scenario's share of it, creation time and memory, and every scenario's figures.
 // A full run writes results/latest.{json,md,svg} and the README's results section; a quick run
 // (--quick: 100k lines, two rounds) writes results/quick.*, a partial one (--only) results/partial.*,
 // and neither touches the README. `node bench/render-results.mjs` renders a run again.
@@ -45,7 +48,9 @@ async function runScenario(s) {
       ? [dir, String(lines * LINE_BYTES), String(lines)]
       : s.script === 'thread-scenario.mjs'
         ? [s.sink, String(s.threads), dir, String(lines)]
-        : [s.sink, s.shape, dir, String(lines)]
+        : s.script === 'creation-scenario.mjs'
+          ? [s.sink, s.shape, dir]
+          : [s.sink, s.shape, dir, String(lines)]
   try {
     const { stdout } = await run(process.execPath, [script, ...args], {
       maxBuffer: 1 << 20,

@@ -22,7 +22,7 @@ export interface LoggerConfig {
   flushInterval?: number
   /** Milliseconds a flush waits for writers that reserved space to finish copying. Default 10. */
   flushTimeout?: number
-  /** One anonymous mmap region cut into shards instead of separate aligned allocations. Default false. */
+  /** One anonymous mmap region cut into shards instead of one mapping per shard. Default false. */
   useMMap?: boolean
   /** On-disk format: `'framed'` (default) or `'lines'` (NDJSON). */
   format?: LogFormat

@@ -7,8 +7,9 @@
  * entry  := length:u32le bytes[length]
  * ```
  *
- * Every block starts at an offset that is a multiple of the file's direct-I/O alignment (512 or
- * 4096). `capacity` is the block's whole size on disk, header and padding included, so a reader
+ * Every block starts at an offset that is a multiple of the writer's alignment: at least 4096
+ * (log-file.ts), though files written by earlier versions have blocks at any 512 multiple, so
+ * readers step by 512. `capacity` is the block's whole size on disk, header and padding included, so a reader
  * may step from block to block by `capacity`; `validBytes` counts the entry bytes after the
  * header. Padding is always zero, so a reader that instead skips to the next 512-byte boundary
  * after the valid bytes, passing over all-zero headers (the seed's way), reads the same entries.

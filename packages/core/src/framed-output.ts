@@ -82,28 +82,53 @@ export class FramedOutput implements FileOutput {
   }
 
   /**
-   * As writeBlocks, one block at a time, moving to the next file before a block that would take
-   * the current one past the rotation size.
+   * As writeBlocks, moving to the next file before a block that would take the current one past
+   * the rotation size: the blocks that fit the current file go out together, in one write.
    */
   private writeWithinSize(pieces: readonly Piece[]): boolean {
     const { views, addresses, ctl } = this.cx
-    for (const p of pieces) {
-      if (p.bytes === 0 && !p.whole) continue
-      const k = p.set * ctl.numShards + p.shard
-      const capacity = alignUp(BLOCK_HEADER_SIZE + p.bytes, this.io.alignment())
-      if (capacity <= this.rotation.sizeLimit()) {
-        if (!this.makeRoom(capacity)) return false
+    const limit = this.rotation.sizeLimit()
+    const blocks: Block[] = []
+    const copies: Block[] = []
+    let pending = 0
+    const flush = (): boolean => {
+      const ok = this.append(blocks)
+      for (const b of copies) this.io.free(b)
+      blocks.length = 0
+      copies.length = 0
+      pending = 0
+      return ok
+    }
+    try {
+      for (const p of pieces) {
+        if (p.bytes === 0 && !p.whole) continue
+        const k = p.set * ctl.numShards + p.shard
+        const capacity = alignUp(BLOCK_HEADER_SIZE + p.bytes, this.io.alignment())
+        if (capacity > limit) {
+          if (!flush() || !this.writeInGroups(views[k]!, p.runs)) return false
+          continue
+        }
+        const offset = ctl.f64[F_FILE_OFFSET]! + pending
+        if (offset > 0 && offset + capacity > limit) {
+          if (!flush()) return false
+          this.rotation.next('size')
+        }
         if (p.whole) {
           const view = views[k]!
           writeBlockHeader(view, 0, capacity, p.bytes)
-          if (!this.append([{ addr: addresses ? addresses[k]! : 0, view: view.subarray(0, capacity) }]))
-            return false
-        } else if (!this.appendCopy(views[k]!, p.runs)) return false
-        continue
+          blocks.push({ addr: addresses ? addresses[k]! : 0, view: view.subarray(0, capacity) })
+        } else {
+          const copy = this.copyBlock(views[k]!, p.runs)
+          if (!copy) continue
+          copies.push(copy)
+          blocks.push(copy)
+        }
+        pending += capacity
       }
-      if (!this.writeInGroups(views[k]!, p.runs)) return false
+      return flush()
+    } finally {
+      for (const b of copies) this.io.free(b)
     }
-    return true
   }
 
   /** A shard larger than the rotation size: blocks of as many whole entries as fit the size. */
@@ -143,22 +168,29 @@ export class FramedOutput implements FileOutput {
 
   /** One block holding copies of the records in `runs` of a shard. */
   private appendCopy(view: Buffer, runs: readonly number[]): boolean {
-    let bytes = 0
-    for (let r = 0; r < runs.length; r += 2) bytes += runs[r + 1]! - runs[r]!
-    if (bytes === 0) return true
-    const capacity = alignUp(BLOCK_HEADER_SIZE + bytes, this.io.alignment())
-    const block = this.io.alloc(capacity)
+    const block = this.copyBlock(view, runs)
+    if (!block) return true
     try {
-      writeBlockHeader(block.view, 0, capacity, bytes)
-      let out = BLOCK_HEADER_SIZE
-      for (let r = 0; r < runs.length; r += 2) {
-        block.view.set(view.subarray(runs[r]!, runs[r + 1]!), out)
-        out += runs[r + 1]! - runs[r]!
-      }
       return this.append([block])
     } finally {
       this.io.free(block)
     }
+  }
+
+  /** A block (to free) holding copies of the records in `runs` of a shard; null when they are empty. */
+  private copyBlock(view: Buffer, runs: readonly number[]): Block | null {
+    let bytes = 0
+    for (let r = 0; r < runs.length; r += 2) bytes += runs[r + 1]! - runs[r]!
+    if (bytes === 0) return null
+    const capacity = alignUp(BLOCK_HEADER_SIZE + bytes, this.io.alignment())
+    const block = this.io.alloc(capacity)
+    writeBlockHeader(block.view, 0, capacity, bytes)
+    let out = BLOCK_HEADER_SIZE
+    for (let r = 0; r < runs.length; r += 2) {
+      block.view.set(view.subarray(runs[r]!, runs[r + 1]!), out)
+      out += runs[r + 1]! - runs[r]!
+    }
+    return block
   }
 
   private append(blocks: Block[]): boolean {

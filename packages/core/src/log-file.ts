@@ -177,7 +177,7 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
   }
   const align = new Uint32Array(3)
   const r = lib.dioAlign(fd, align)
-  const alignment = r === 0 ? Math.max(align[1]!, MIN_BLOCK_ALIGNMENT) : 4096
+  const alignment = blockAlignment(r === 0 ? align[1]! : 4096, fstatSync(fd).blksize)
   const memAlignment = r === 0 ? Math.max(align[0]!, MIN_BLOCK_ALIGNMENT) : 4096
   let direct = config.directIO && fallbackReason === null && lib.isDirect(fd) === 1
   if (direct && probe) {
@@ -215,6 +215,25 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
     ...prepareTail(config, path, size, alignment),
     fallbackReason: config.directIO ? fallbackReason : null,
   }
+}
+
+/**
+ * File system block sizes above this are preferred I/O sizes (network and cluster file systems),
+ * not a unit a write must start on: they would pad every framed block to megabytes.
+ */
+const MAX_FS_BLOCK_ALIGNMENT = 64 * 1024
+
+/**
+ * The alignment blocks are cut and written at: the largest of the direct-I/O offset alignment,
+ * the file system block size and 4096. ext4 reports 512 for direct I/O but takes a direct write
+ * that starts inside one of its 4096-byte blocks on a sub-block path about 10× slower.
+ */
+export function blockAlignment(dioOffsetAlign: number, fsBlockSize: number): number {
+  const fsBlock =
+    fsBlockSize > 0 && fsBlockSize <= MAX_FS_BLOCK_ALIGNMENT && (fsBlockSize & (fsBlockSize - 1)) === 0
+      ? fsBlockSize
+      : 0
+  return Math.max(dioOffsetAlign, fsBlock, 4096)
 }
 
 /** Where the file ends, per format (framed-tail.ts, lines-tail.ts). */

@@ -3,9 +3,14 @@ import type { NativeLibrary } from './native-library.js'
 
 /**
  * Where the shards of both buffer sets live, in a form any thread can map again:
- *  - `aligned`: one posix_memalign allocation per shard (the default);
+ *  - `aligned`: one anonymous mapping per shard (the default);
  *  - `mmap`: one anonymous mapping cut into shards (`useMMap`);
  *  - `shared`: a SharedArrayBuffer, when the native library is unavailable (buffered fallback).
+ *
+ * Native memory is reserved, not touched: fresh anonymous mappings are the kernel's zero pages,
+ * so creating a logger costs neither the time to zero-fill two sets nor their resident memory.
+ * A page becomes resident when a writer first copies an entry into it (or a flush stages lines
+ * into it), and stays so for the logger's life.
  */
 export type ShardMemoryDescriptor =
   | {
@@ -17,6 +22,8 @@ export type ShardMemoryDescriptor =
       /** The lines format's staging buffer (0 and 0 when there is none). */
       stagingAddress: number
       stagingSize: number
+      /** Every mapping to unmap at the end: (address, length) pairs. */
+      mappings: number[]
     }
   | {
       kind: 'shared'
@@ -31,9 +38,29 @@ export function shardIndex(numShards: number, set: number, shard: number): numbe
   return set * numShards + shard
 }
 
+/** Mappings are page aligned; no page is smaller than this. */
+const MIN_PAGE_SIZE = 4096
+
 /**
- * Allocates both sets, and `stagingSize` bytes of staging buffer (0 for none: only the lines
- * format needs one). Throws if the C allocator refuses.
+ * Maps `size` bytes of zero pages aligned to `align` (a power of two), recording the mapping in
+ * `mappings`. 0 when the kernel refuses.
+ */
+function reserve(lib: NativeLibrary, align: number, size: number, mappings: number[]): number {
+  // An alignment beyond any page size: map more and start at the first aligned address.
+  const extra = align > MIN_PAGE_SIZE ? align : 0
+  const base = lib.mmap(size + extra)
+  if (base === 0) return 0
+  mappings.push(base, size + extra)
+  return extra > 0 ? Math.ceil(base / align) * align : base
+}
+
+function unmapAll(lib: NativeLibrary, mappings: readonly number[]): void {
+  for (let i = 0; i < mappings.length; i += 2) lib.munmap(mappings[i]!, mappings[i + 1]!)
+}
+
+/**
+ * Reserves both sets, and `stagingSize` bytes of staging buffer (0 for none: only the lines
+ * format needs one). Throws if the kernel refuses the mappings.
  */
 export function allocateShards(
   lib: NativeLibrary | null,
@@ -49,30 +76,27 @@ export function allocateShards(
     const staging = stagingSize > 0 ? new SharedArrayBuffer(stagingSize) : null
     return { kind: 'shared', shardSize, numShards, sab, staging }
   }
-  const memAlign = Math.max(alignment, 4096)
-  const stagingAddress = stagingSize > 0 ? lib.allocAligned(memAlign, stagingSize) : 0
-  if (stagingSize > 0 && stagingAddress === 0)
-    throw new Error(`asyncdirect: cannot allocate ${stagingSize} bytes`)
-  if (useMMap) {
-    const base = lib.mmap(shardSize * count)
-    if (base === 0) {
-      if (stagingAddress) lib.free(stagingAddress)
-      throw new Error(`asyncdirect: mmap of ${shardSize * count} bytes failed`)
-    }
-    const addresses = Array.from({ length: count }, (_, i) => base + i * shardSize)
-    return { kind: 'mmap', shardSize, numShards, addresses, libPath: lib.path, stagingAddress, stagingSize }
+  const mappings: number[] = []
+  const fail = (what: string): never => {
+    unmapAll(lib, mappings)
+    throw new Error(`asyncdirect: cannot map ${what}`)
   }
+  const stagingAddress = stagingSize > 0 ? reserve(lib, alignment, stagingSize, mappings) : 0
+  if (stagingSize > 0 && stagingAddress === 0) fail(`a ${stagingSize}-byte staging buffer`)
   const addresses: number[] = []
-  for (let i = 0; i < count; i++) {
-    const addr = lib.allocAligned(memAlign, shardSize)
-    if (addr === 0) {
-      for (const a of addresses) lib.free(a)
-      if (stagingAddress) lib.free(stagingAddress)
-      throw new Error(`asyncdirect: cannot allocate ${count} shards of ${shardSize} bytes`)
+  if (useMMap) {
+    const base = reserve(lib, alignment, shardSize * count, mappings)
+    if (base === 0) fail(`${shardSize * count} bytes of shards`)
+    for (let i = 0; i < count; i++) addresses.push(base + i * shardSize)
+  } else {
+    for (let i = 0; i < count; i++) {
+      const addr = reserve(lib, alignment, shardSize, mappings)
+      if (addr === 0) fail(`${count} shards of ${shardSize} bytes`)
+      addresses.push(addr)
     }
-    addresses.push(addr)
   }
-  return { kind: 'aligned', shardSize, numShards, addresses, libPath: lib.path, stagingAddress, stagingSize }
+  const kind = useMMap ? 'mmap' : 'aligned'
+  return { kind, shardSize, numShards, addresses, libPath: lib.path, stagingAddress, stagingSize, mappings }
 }
 
 /** The staging buffer in this thread, or null when there is none. */
@@ -85,15 +109,10 @@ export function viewStaging(lib: NativeLibrary | null, memory: ShardMemoryDescri
   }
 }
 
-/** Releases what {@link allocateShards} allocated. Only when no writer can touch it any more. */
+/** Releases what {@link allocateShards} reserved. Only when no writer can touch it any more. */
 export function releaseShards(lib: NativeLibrary | null, memory: ShardMemoryDescriptor): void {
   if (memory.kind === 'shared' || !lib) return
-  if (memory.stagingAddress) lib.free(memory.stagingAddress)
-  if (memory.kind === 'mmap') {
-    lib.munmap(memory.addresses[0]!, memory.shardSize * memory.addresses.length)
-    return
-  }
-  for (const a of memory.addresses) lib.free(a)
+  unmapAll(lib, memory.mappings)
 }
 
 /** One Buffer per shard, in this thread, over the same memory as every other thread's views. */
