@@ -106,7 +106,7 @@ const EMPTY: VerifyReport = {
 
 describe('SIGKILL at random moments', () => {
   it(`${RUNS} runs (framed and lines): a torn tail at most, whole entries, flushed entries kept, the rest fits the buffers`, async () => {
-    const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
+    const seed = Number(process.env.CRASH_SEED ?? 20_261_201)
     const next = random(seed)
     const dir = tempDir()
     const figures = { torn: 0, early: 0, maxLostEntries: 0, lost: [] as number[], entries: 0 }

@@ -9,6 +9,7 @@ import { createLogger, type FormatProblemKind, type LogFormat, readEntries, veri
 import { within } from './support/deadlines.js'
 import { countingSignal, trackLargestAllocation } from './support/decoder-probes.js'
 import { tempDir } from './support/temp-loggers.js'
+import './support/fuzz-seed.js'
 
 // Damaged and hostile files, starting from real ones: files the logger wrote (both formats, with
 // empty, binary and oversize entries), then damaged. (reader-fuzz.test.ts does the same from

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { readEntries, verify } from '../src/read-entries.js'
 import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
 import { countingSignal, trackLargestAllocation } from './support/decoder-probes.js'
+import './support/fuzz-seed.js'
 
 // Property tests of the readers against hostile and damaged input. For every case: no throw,
 // termination with work linear in the file size (counted in decoder steps: every loop of the

@@ -46,12 +46,19 @@ describe.skipIf(!hasStrace)('a set is written in as few pwritev calls as the iov
     const sub = mkdtempSync(join(dir, 'rotated-'))
     const base = join(sub, 'series.log')
     const limit = 1024 * 1024
-    const trace = traceNodeWrites([fixture, base, String(limit), String(PER_THREAD)], sub, dir)
+    // The series' files only: the probe of O_DIRECT at open writes a file of its own beside them.
+    const trace = traceNodeWrites(
+      [fixture, base, String(limit), String(PER_THREAD)],
+      join(sub, 'series.'),
+      dir,
+    )
     const { accepted, stats } = JSON.parse(trace.stdout.trim()) as Outcome
     expect(stats.directIO).toBe(true)
     expect(accepted).toBe(4 * PER_THREAD)
     expect(stats.entriesWritten).toBe(accepted)
-    expect(stats.rotations).toBeGreaterThan(2)
+    // 80 000 entries of 38 bytes on average are 2.9 MiB: three files of at most 1 MiB at least,
+    // more when flushes pad partly filled shards (how full they are depends on timing).
+    expect(stats.rotations).toBeGreaterThanOrEqual(2)
     const direct = trace.writes.filter((w) => trace.directFds.has(w.fd))
     // A set (512 KiB) is smaller than the rotation size: a flush is one write, or two when the
     // file fills up in the middle of it. One write per block would be several per flush.
