@@ -88,7 +88,11 @@ function runChild(
   args: string[],
   deadlineMs: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  // As the test processes (vitest.config.ts): Node 20 can deadlock a worker's exit when V8
+  // compiles concurrently (nodejs/node#54918), and the child ends two workers of its own.
+  const child = spawn(process.execPath, ['--no-concurrent-recompilation', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
