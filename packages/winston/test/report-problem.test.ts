@@ -1,5 +1,6 @@
 import { EventEmitter, once } from 'node:events'
 import { expect, it } from 'vitest'
+import { takeWarnings } from '../../../test-support/warning-guard.js'
 import { describeWarning, reportProblem } from '../dist/report-problem.js'
 
 // A failed disk write (kept, retried) reaches the application as 'warn', never as an 'error'
@@ -20,6 +21,7 @@ it("reports as 'warn' on the transport; a process warning once when the logger h
 
   const [warning] = (await warned) as [Error]
   expect(warning.message).toContain('ENOSPC: second')
+  expect(takeWarnings()).toEqual([warning.message])
   expect(seen.map((e) => e.message)).toEqual(['ENOSPC: first', 'ENOSPC: second', 'ENOSPC: third'])
 })
 
