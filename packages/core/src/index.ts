@@ -20,7 +20,7 @@ export {
   resolveConfig,
 } from './config.js'
 export { IoError } from './errno-name.js'
-export type { FallbackEvent } from './fallback-event.js'
+export { announceFallback, type FallbackEvent } from './fallback-event.js'
 export { type FollowOptions, followEntries } from './file-follower.js'
 export {
   compareSeriesFiles,
