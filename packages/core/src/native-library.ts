@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs'
+import { lstatSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -97,6 +97,18 @@ export function libraryCandidates(target: string): { path: string; origin: Libra
   ]
 }
 
+/** The targets this package ships a prebuilt library for (the folders of prebuilds/). */
+export function prebuiltTargets(): string[] {
+  try {
+    return readdirSync(prebuildsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()
+  } catch {
+    return []
+  }
+}
+
 let cached: NativeLoad | undefined
 
 /**
@@ -168,7 +180,7 @@ function tryLoad(): NativeLoad {
 }
 
 /** lstat, not exists: a dangling symlink is there to be refused, not skipped. */
-function present(path: string): boolean {
+export function present(path: string): boolean {
   try {
     lstatSync(path)
     return true
