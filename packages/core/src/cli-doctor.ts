@@ -82,7 +82,7 @@ function humanReport(r: DoctorReport): string {
     '  O_DIRECT',
     dir.directIO === true
       ? 'works (a test block was written)'
-      : `${dir.directIO === false ? 'refused' : 'unknown'}: ${dir.reason}`,
+      : `${dir.directIO === false ? 'refused: ' : ''}${dir.reason}`,
   ])
   rows.push([
     'verdict',

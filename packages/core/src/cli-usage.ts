@@ -34,7 +34,8 @@ Options:
 
 Each file's format is detected from its bytes, not its name. Rotated files
 (app.<stamp>.<n>.log) are read oldest first; tail -f follows across rotations.
-Exit status: 0 success, 1 verify found problems, 2 usage error or unreadable file.
+Exit status: 0 success, 1 verify found problems or doctor found O_DIRECT off,
+2 usage error or unreadable file.
 
 Examples:
   asyncdirect cat /var/log/app.log | grep ERROR
