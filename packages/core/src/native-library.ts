@@ -130,7 +130,7 @@ export function loadNative(): NativeLoad {
 export function loadNativeFrom(path: string): NativeLoad {
   if (cached?.ok && cached.lib.path === path) return cached
   const origin = originOf(path)
-  cached = origin
+  const loaded: NativeLoad = origin
     ? loadChecked(path, origin)
     : {
         ok: false,
@@ -138,7 +138,10 @@ export function loadNativeFrom(path: string): NativeLoad {
         reason: `refusing to load ${path}: not one of this package's library paths (${prebuildsDir}, ${compiledDir})`,
         path,
       }
-  return cached
+  // A worker thread's loadNative() then returns the same library; a failure is not kept, so it
+  // cannot stand in for loadNative()'s own choice.
+  if (loaded.ok && !cached) cached = loaded
+  return loaded
 }
 
 function originOf(path: string): LibraryOrigin | null {
