@@ -33,37 +33,40 @@ function doctorJson(dir: string, cli = CLI, env: NodeJS.ProcessEnv = process.env
 
 describe('asyncdirect doctor', () => {
   const dir = mkdtempSync(join(work, 'ext4-'))
-  it.runIf(statfsSync(dir).type === EXT4_MAGIC)('finds O_DIRECT working on ext4, with the library loaded', () => {
-    const { code, report } = doctorJson(dir)
-    expect(code).toBe(0)
-    expect(report.directIO).toBe(true)
-    expect(report.node.version).toBe(process.version)
-    expect(report.library.loaded).toBe(true)
-    expect(report.library.target).toBe(nativeTarget())
-    expect(report.library.abiVersion).toBe(3)
-    // In the workspace the build compiles native/build; the prebuilt is the second candidate.
-    expect(report.library.candidates.map((c) => c.origin)).toEqual(['compiled', 'prebuilt'])
-    const chosen = report.library.candidates.find((c) => c.present && c.refused === null)
-    expect(report.library.path).toBe(chosen?.path)
-    expect(report.library.origin).toBe(chosen?.origin)
-    expect(report.directory.fileSystem).toMatchObject({
-      type: 'ext4',
-      magic: EXT4_MAGIC,
-      blockSize: statfsSync(dir).bsize,
-    })
-    expect(report.directory.directIO).toBe(true)
-    const align = report.directory.offsetAlignment ?? 0
-    expect(align >= 512 && (align & (align - 1)) === 0).toBe(true)
-    expect(report.advice).toEqual([])
-    // The test block's file is gone.
-    expect(readdirSync(dir)).toEqual([])
+  it.runIf(statfsSync(dir).type === EXT4_MAGIC)(
+    'finds O_DIRECT working on ext4, with the library loaded',
+    () => {
+      const { code, report } = doctorJson(dir)
+      expect(code).toBe(0)
+      expect(report.directIO).toBe(true)
+      expect(report.node.version).toBe(process.version)
+      expect(report.library.loaded).toBe(true)
+      expect(report.library.target).toBe(nativeTarget())
+      expect(report.library.abiVersion).toBe(3)
+      // In the workspace the build compiles native/build; the prebuilt is the second candidate.
+      expect(report.library.candidates.map((c) => c.origin)).toEqual(['compiled', 'prebuilt'])
+      const chosen = report.library.candidates.find((c) => c.present && c.refused === null)
+      expect(report.library.path).toBe(chosen?.path)
+      expect(report.library.origin).toBe(chosen?.origin)
+      expect(report.directory.fileSystem).toMatchObject({
+        type: 'ext4',
+        magic: EXT4_MAGIC,
+        blockSize: statfsSync(dir).bsize,
+      })
+      expect(report.directory.directIO).toBe(true)
+      const align = report.directory.offsetAlignment ?? 0
+      expect(align >= 512 && (align & (align - 1)) === 0).toBe(true)
+      expect(report.advice).toEqual([])
+      // The test block's file is gone.
+      expect(readdirSync(dir)).toEqual([])
 
-    const text = doctor([dir])
-    expect(text.code).toBe(0)
-    expect(text.stdout).toMatch(/O_DIRECT:\s+works/)
-    expect(text.stdout).toMatch(/file system:\s+ext4 \(statfs magic 0xef53/)
-    expect(text.stdout).toContain(`origin:       ${report.library.origin} (ABI 3)`)
-  })
+      const text = doctor([dir])
+      expect(text.code).toBe(0)
+      expect(text.stdout).toMatch(/O_DIRECT:\s+works/)
+      expect(text.stdout).toMatch(/file system:\s+ext4 \(statfs magic 0xef53/)
+      expect(text.stdout).toContain(`origin:       ${report.library.origin} (ABI 3)`)
+    },
+  )
 
   it.runIf(shm !== null)('tells on tmpfs what a logger there does', async () => {
     const { code, report } = doctorJson(shm!)
@@ -82,7 +85,11 @@ describe('asyncdirect doctor', () => {
     const { code, report } = doctorJson(dir, join(pkg, 'dist', 'cli.js'))
     expect(code).toBe(1)
     expect(report.directIO).toBe(false)
-    expect(report.library).toMatchObject({ loaded: false, code: 'ASYNCDIRECT_NATIVE_MISSING', prebuiltTargets: [] })
+    expect(report.library).toMatchObject({
+      loaded: false,
+      code: 'ASYNCDIRECT_NATIVE_MISSING',
+      prebuiltTargets: [],
+    })
     expect(report.library.reason).toContain(join(pkg, 'prebuilds', nativeTarget(), 'libasyncdirect.so'))
     expect(report.library.candidates.every((c) => !c.present)).toBe(true)
     expect(report.directory.directIO).toBeNull()
@@ -103,7 +110,11 @@ describe('asyncdirect doctor', () => {
     expect(code).toBe(1)
     expect(report.library.code).toBe('ASYNCDIRECT_NATIVE_UNSAFE')
     expect(report.library.reason).toBe(`refusing to load ${lib}: the file is writable by others (mode 0666)`)
-    expect(report.library.candidates[1]).toMatchObject({ path: lib, present: true, refused: report.library.reason })
+    expect(report.library.candidates[1]).toMatchObject({
+      path: lib,
+      present: true,
+      refused: report.library.reason,
+    })
     expect(report.advice[0]).toContain('chmod go-w')
   })
 
@@ -111,7 +122,9 @@ describe('asyncdirect doctor', () => {
     const { code, report } = doctorJson(dir, CLI, { ...process.env, ASYNCDIRECT_NATIVE: '0' })
     expect(code).toBe(1)
     expect(report.library.code).toBe('ASYNCDIRECT_NATIVE_DISABLED')
-    expect(report.advice).toEqual(['ASYNCDIRECT_NATIVE=0 is set in the environment: unset it to write with O_DIRECT.'])
+    expect(report.advice).toEqual([
+      'ASYNCDIRECT_NATIVE=0 is set in the environment: unset it to write with O_DIRECT.',
+    ])
   })
 
   it('takes one DIR that must be a directory', () => {
