@@ -15,6 +15,8 @@ try {
     process.exit(0)
   }
   // The same test as src/native-target.ts, which is not compiled yet when the workspace installs.
+  // The network part of a report can take seconds to gather (reverse DNS); it is not needed here.
+  process.report.excludeNetwork = true
   const header = process.report.getReport().header
   const libc = typeof header.glibcVersionRuntime === 'string' ? 'glibc' : 'musl'
   const target = `linux-${process.arch}-${libc}`

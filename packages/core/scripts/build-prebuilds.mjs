@@ -3,14 +3,15 @@
 //
 //   pnpm --filter @asyncdirect/core build:prebuilds      (or: node scripts/build-prebuilds.mjs)
 //
-// Targets: linux-x64-glibc, linux-arm64-glibc, linux-x64-musl, and linux-arm64-musl when the
-// arm64 musl headers are installed. Each library is checked with readelf (machine, every ad_*
+// Targets: linux-x64-glibc, linux-arm64-glibc, linux-x64-musl and linux-arm64-musl. Each library
+// is checked with readelf (machine, every ad_*
 // function of asyncdirect.h exported, no GLIBC_ symbol version newer than 2.28, Node 20's floor)
 // and `file`; prebuilds/manifest.json records the sha256 of the source it came from, which a test
 // compares with the source in the tree.
 //
-// Needs Debian's gcc, gcc-aarch64-linux-gnu, musl-tools, binutils and file (it names what is
-// missing); linux-arm64-musl also needs clang, lld and musl-dev:arm64.
+// Needs Debian's gcc, gcc-aarch64-linux-gnu, musl-tools, binutils and file; linux-arm64-musl also
+// clang, lld and musl-dev:arm64 (after `dpkg --add-architecture arm64 && apt-get update`). It
+// names what is missing.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
@@ -95,12 +96,7 @@ const targets = [
     machine: 'AArch64',
     libc: 'musl',
     cc: 'clang',
-    packages: [
-      'clang',
-      'lld',
-      'musl-dev:arm64 (after dpkg --add-architecture arm64)',
-      'gcc-aarch64-linux-gnu (kernel headers)',
-    ],
+    packages: ['clang', 'lld', 'musl-dev:arm64', 'gcc-aarch64-linux-gnu'],
     kernel: 'arm64',
     needsPaths: ['/usr/include/aarch64-linux-musl', '/usr/lib/aarch64-linux-musl'],
     args: [
@@ -113,7 +109,7 @@ const targets = [
       '-nostdlib',
       '-lc',
     ],
-    required: false,
+    required: true,
   },
 ]
 
@@ -144,8 +140,9 @@ for (const t of targets) {
 if (missing.length) {
   const pkgs = [...new Set(missing.flatMap((t) => t.packages))]
   fail(
-    `cannot build ${missing.map((t) => t.name).join(', ')}: missing ${missing.map((t) => t.cc).join(', ')}.\n` +
-      `  Install with: apt-get update && apt-get install -y ${pkgs.join(' ')}`,
+    `cannot build ${missing.map((t) => t.name).join(', ')}: missing ${missing.map((t) => t.cc).join(', ')} or its headers.\n` +
+      `  Install with: ${pkgs.some((p) => p.endsWith(':arm64')) ? 'dpkg --add-architecture arm64 && ' : ''}` +
+      `apt-get update && apt-get install -y ${pkgs.join(' ')}`,
   )
 }
 
@@ -237,7 +234,7 @@ function verify(t, path) {
     needed,
     newestGlibc: newest ? `GLIBC_${newest.join('.')}` : null,
     exported: exported.length,
-    fileType: fileOut.replace(/, BuildID\[sha1\]=[0-9a-f]+/, ''),
+    fileType: fileOut.replace(/, BuildID\[\w+\]=[0-9a-f]+/, ''),
   }
 }
 

@@ -21,8 +21,8 @@ const sha256 = (path: string) => createHash('sha256').update(readFileSync(path))
 
 /** ELF e_machine values (elf.h). */
 const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 }
-/** Where the targets must have a prebuilt library (linux-arm64-musl only where a toolchain exists). */
-const REQUIRED = ['linux-x64-glibc', 'linux-arm64-glibc', 'linux-x64-musl']
+/** The targets that must have a prebuilt library. */
+const REQUIRED = ['linux-x64-glibc', 'linux-arm64-glibc', 'linux-x64-musl', 'linux-arm64-musl']
 
 describe('prebuilt native libraries', () => {
   it('were built from the C source in the tree', () => {
@@ -30,7 +30,7 @@ describe('prebuilt native libraries', () => {
     for (const file of ['native/asyncdirect.c', 'native/asyncdirect.h']) {
       expect(
         sha256(join(packageRoot, file)),
-        `${file} changed since the prebuilt libraries were built: rebuild them with \`${REBUILD}\` (needs Debian's gcc-aarch64-linux-gnu and musl-tools) and commit prebuilds/`,
+        `${file} changed since the prebuilt libraries were built: rebuild them with \`${REBUILD}\` (it names the Debian packages it needs) and commit prebuilds/`,
       ).toBe(manifest.source[file])
     }
     expect(manifest.abiVersion, `the TypeScript binds ABI ${ABI_VERSION}: rebuild with \`${REBUILD}\``).toBe(
