@@ -68,7 +68,7 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
     'asyncdirect-winston-0.1.0.tgz',
   ])
   const listing = execFileSync('tar', ['tzf', join(packs, tarballs[0]!)], { encoding: 'utf8' })
-  for (const target of ['linux-x64-glibc', 'linux-arm64-glibc', 'linux-x64-musl'])
+  for (const target of ['linux-x64-glibc', 'linux-arm64-glibc', 'linux-x64-musl', 'linux-arm64-musl'])
     expect(listing).toContain(`package/prebuilds/${target}/libasyncdirect.so`)
   expect(listing).toContain('package/prebuilds/manifest.json')
 
