@@ -6,8 +6,9 @@
 // Targets: linux-x64-glibc, linux-arm64-glibc, linux-x64-musl and linux-arm64-musl. Each library
 // is checked with readelf (machine, every ad_*
 // function of asyncdirect.h exported, no GLIBC_ symbol version newer than 2.28, Node 20's floor)
-// and `file`; prebuilds/manifest.json records the sha256 of the source it came from, which a test
-// compares with the source in the tree.
+// and `file`, then loaded by a program of its target (under qemu-aarch64 for arm64) that opens a
+// file with O_DIRECT; prebuilds/manifest.json records the sha256 of the source it came from,
+// which a test compares with the source in the tree.
 //
 // Needs Debian's gcc, gcc-aarch64-linux-gnu, musl-tools, binutils and file; linux-arm64-musl also
 // clang, lld and musl-dev:arm64 (after `dpkg --add-architecture arm64 && apt-get update`). It
@@ -112,6 +113,33 @@ const targets = [
     required: true,
   },
 ]
+
+/** How to build and run a program that loads a target's library, on an x64 Debian host. */
+const loaders = {
+  'linux-x64-glibc': { cc: ['gcc'], run: [] },
+  'linux-arm64-glibc': {
+    cc: ['aarch64-linux-gnu-gcc'],
+    run: ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu'],
+  },
+  'linux-x64-musl': { cc: ['musl-gcc'], run: [] },
+  'linux-arm64-musl': {
+    cc: [
+      'clang',
+      '--target=aarch64-linux-musl',
+      '-fuse-ld=lld',
+      '-nostdinc',
+      '-isystem',
+      '/usr/include/aarch64-linux-musl',
+      '-nostdlib',
+      '/usr/lib/aarch64-linux-musl/crt1.o',
+      '/usr/lib/aarch64-linux-musl/crti.o',
+      '-L/usr/lib/aarch64-linux-musl',
+      '-Wl,-dynamic-linker,/lib/ld-musl-aarch64.so.1',
+    ],
+    after: ['-lc', '/usr/lib/aarch64-linux-musl/crtn.o'],
+    run: ['qemu-aarch64'],
+  },
+}
 
 function has(cmd) {
   return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0
@@ -228,34 +256,66 @@ function verify(t, path) {
   const dynamic = execFileSync('readelf', ['-d', '-W', path], { encoding: 'utf8' })
   const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1])
   const fileOut = execFileSync('file', ['-b', path], { encoding: 'utf8' }).trim()
-  if (t.libc === 'musl') smokeTestMusl(t, path)
+  const loadTest = smokeTest(t, path)
   return {
     machine,
     needed,
     newestGlibc: newest ? `GLIBC_${newest.join('.')}` : null,
     exported: exported.length,
+    loadTest,
     fileType: fileOut.replace(/, BuildID\[\w+\]=[0-9a-f]+/, ''),
   }
 }
 
 /**
- * Loads an x64 musl library with musl's own dynamic loader, when this machine has it, and calls
- * ad_abi_version: readelf cannot tell that musl resolves every symbol the library needs.
+ * Loads the library with its target's own dynamic loader (under qemu-aarch64 for arm64) and opens
+ * a file with AD_OPEN_DIRECT: readelf cannot tell that the C library resolves every symbol, nor
+ * that O_DIRECT, whose value differs between x64 and arm64, was compiled right. Skipped, saying
+ * so, where this machine cannot run the target.
  */
-function smokeTestMusl(t, path) {
-  if (t.name !== 'linux-x64-musl' || !hostIsX64 || !existsSync('/lib/ld-musl-x86_64.so.1')) return
-  const src = join(work, 'musl-load.c')
+function smokeTest(t, path) {
+  const loader = loaders[t.name]
+  const musl = t.name.endsWith('-musl')
+    ? `/lib/ld-musl-${t.name.includes('arm64') ? 'aarch64' : 'x86_64'}.so.1`
+    : null
+  const missing = [loader.run[0], musl && !existsSync(musl) ? musl : null].filter(
+    (m) => m && !(m.startsWith('/') ? existsSync(m) : has(m)),
+  )
+  if (!hostIsX64 || missing.length) {
+    console.log(
+      `build-prebuilds: ${t.name}: not run here (missing ${missing.join(', ') || 'an x64 host'}; apt-get install qemu-user)`,
+    )
+    return 'not run'
+  }
+  const src = join(work, 'load.c')
   writeFileSync(
     src,
     '#include <dlfcn.h>\n#include <stdio.h>\n' +
       'int main(int c, char **v) { (void)c; void *h = dlopen(v[1], RTLD_NOW);\n' +
       '  if (!h) { puts(dlerror()); return 1; }\n' +
       '  int (*abi)(void) = (int (*)(void))dlsym(h, "ad_abi_version");\n' +
-      '  printf("%d\\n", abi ? abi() : -1); return 0; }\n',
+      '  int (*op)(const char *, int, int) = (int (*)(const char *, int, int))dlsym(h, "ad_open");\n' +
+      '  int (*direct)(int) = (int (*)(int))dlsym(h, "ad_is_direct");\n' +
+      '  if (!abi || !op || !direct) { puts("missing symbol"); return 1; }\n' +
+      '  int fd = op(v[2], 1 | 4, 0600); /* AD_OPEN_DIRECT | AD_OPEN_CREATE */\n' +
+      '  printf("%d %d\\n", abi(), fd < 0 ? fd : direct(fd)); return 0; }\n',
   )
-  const exe = join(work, 'musl-load')
-  execFileSync('musl-gcc', ['-o', exe, src])
-  const got = spawnSync(exe, [path], { encoding: 'utf8' })
-  if (got.status !== 0 || Number(got.stdout.trim()) !== abiVersion)
-    fail(`${t.name}: musl's loader could not load it: ${got.stdout}${got.stderr}`)
+  const exe = join(work, `load-${t.name}`)
+  const [cc, ...ccArgs] = loader.cc
+  execFileSync(cc, [...ccArgs, '-o', exe, src, ...(loader.after ?? [])])
+  // The probe file goes next to this package (a disk file system), not to tmpfs.
+  const probe = join(packageRoot, `.prebuild-probe-${process.pid}`)
+  const [runner, ...runArgs] = loader.run.length ? loader.run : [exe]
+  try {
+    const got = spawnSync(runner, loader.run.length ? [...runArgs, exe, path, probe] : [path, probe], {
+      encoding: 'utf8',
+    })
+    if (got.status !== 0 || got.stdout.trim() !== `${abiVersion} 1`)
+      fail(
+        `${t.name}: loading it and opening a file with O_DIRECT gave "${got.stdout.trim()}${got.stderr}", expected "${abiVersion} 1"`,
+      )
+  } finally {
+    rmSync(probe, { force: true })
+  }
+  return `loaded${loader.run.length ? ` under ${loader.run[0]}` : ''}, O_DIRECT open ok`
 }
