@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { EntryWriter } from './entry-writer.js'
+import { announcedFallback, announceFallback } from './fallback-event.js'
 import { isLoggerHandle, type LoggerHandle, openThreadView } from './logger-handle.js'
+import { DIRECT_WRITE_REFUSED } from './output-io.js'
 import { deliverReport } from './report-delivery.js'
 import { type StatsSnapshot, statsSnapshot } from './stats.js'
 
@@ -9,7 +11,7 @@ import { type StatsSnapshot, statsSnapshot } from './stats.js'
  * whose handle it was given. The logger's one flusher writes everything.
  *
  * Events: `'error'` for a failed write this thread made itself (an entry larger than a shard),
- * `'warning'` as on the logger.
+ * `'warning'` as on the logger, `'fallback'` when the logger opened its file without O_DIRECT.
  */
 export class AttachedWriter extends EventEmitter {
   private readonly writer: EntryWriter
@@ -20,7 +22,15 @@ export class AttachedWriter extends EventEmitter {
     super()
     const thread = openThreadView(handle, (r) => deliverReport(this, r))
     this.writer = new EntryWriter(thread.writerContext())
-    this.stats = () => statsSnapshot(thread.ctl)
+    if (handle.fallback) announceFallback(this, handle.fallback)
+    this.stats = () => {
+      const snapshot = statsSnapshot(thread.ctl, { fallbackReason: null, library: handle.library })
+      // The logger's flusher turns O_DIRECT off at run time for one reason only, and tells the
+      // logger, not this thread.
+      const off = handle.directIO && !snapshot.directIO
+      snapshot.fallbackReason = off ? (announcedFallback(this)?.reason ?? DIRECT_WRITE_REFUSED) : null
+      return snapshot
+    }
   }
 
   /** As {@link Logger.log}. */

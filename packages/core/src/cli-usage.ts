@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 
 /** The commands, in the order the help lists them. */
-export const COMMAND_NAMES = ['cat', 'tail', 'verify', 'stats'] as const
+export const COMMAND_NAMES = ['cat', 'tail', 'verify', 'stats', 'doctor'] as const
 
 /** One of {@link COMMAND_NAMES}. */
 export type CommandName = (typeof COMMAND_NAMES)[number]
@@ -18,6 +18,7 @@ Usage:
   asyncdirect tail [-f] [-n N] FILE
   asyncdirect verify [--json] FILE
   asyncdirect stats [--json] FILE
+  asyncdirect doctor [--json] [DIR]
   asyncdirect help [COMMAND]
 
 Commands:
@@ -25,6 +26,7 @@ Commands:
   tail     print the last entries of FILE; -f keeps printing new ones
   verify   check FILE's integrity; print every problem with its byte offset
   stats    entries, blocks, bytes, padding overhead and damage of FILE
+  doctor   which native library loads, and whether O_DIRECT works in DIR
 
 Options:
   -h, --help      show this help, or a command's (asyncdirect tail --help)
@@ -32,7 +34,8 @@ Options:
 
 Each file's format is detected from its bytes, not its name. Rotated files
 (app.<stamp>.<n>.log) are read oldest first; tail -f follows across rotations.
-Exit status: 0 success, 1 verify found problems, 2 usage error or unreadable file.
+Exit status: 0 success, 1 verify found problems or doctor found O_DIRECT off,
+2 usage error or unreadable file.
 
 Examples:
   asyncdirect cat /var/log/app.log | grep ERROR
@@ -137,6 +140,27 @@ Exit status: 0 success (damage is counted, not an error), 2 FILE could not be re
 Examples:
   asyncdirect stats app.log
   asyncdirect stats --json app.log
+`,
+  doctor: `Usage: asyncdirect doctor [--json] [DIR]
+
+Tell whether a logger writing a file in DIR (default: the current directory)
+would use O_DIRECT, and what to do when not. Prints the Node.js version and
+platform; the native library loaded (its path inside the package, whether it
+is the prebuilt one or one compiled at install, its ABI version), the places a
+library is looked for and why one was refused; DIR's file system (type, statfs
+magic, mount point, block size), the O_DIRECT alignment of its files, and the
+outcome of writing one test block there with O_DIRECT (the file is removed).
+
+Options:
+  --json       print the report as one JSON object
+  -h, --help   show this help
+
+Exit status: 0 O_DIRECT works in DIR, 1 a logger there would fall back to
+buffered I/O, 2 usage error or DIR is not a directory.
+
+Examples:
+  asyncdirect doctor /var/log/app
+  asyncdirect doctor --json . | jq .advice
 `,
 }
 

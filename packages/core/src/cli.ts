@@ -2,20 +2,21 @@
 
 /**
  * `asyncdirect`: the command-line reader of asyncdirect log files: `cat`, `tail [-f]`, `verify`
- * and `stats`, for both file formats. This module only dispatches; each command has its own file.
+ * and `stats`, for both file formats; and `doctor`, which tells whether O_DIRECT works. This module only dispatches; each command has its own file.
  *
  * @packageDocumentation
  */
 
 import { UsageError } from './cli-args.js'
 import { runCat } from './cli-cat.js'
+import { runDoctor } from './cli-doctor.js'
 import { Output, warn } from './cli-output.js'
 import { runStats } from './cli-stats.js'
 import { runTail } from './cli-tail.js'
 import { commandHelp, commandUsage, isCommandName, toolHelp, version } from './cli-usage.js'
 import { runVerify } from './cli-verify.js'
 
-const COMMANDS = { cat: runCat, tail: runTail, verify: runVerify, stats: runStats }
+const COMMANDS = { cat: runCat, tail: runTail, verify: runVerify, stats: runStats, doctor: runDoctor }
 
 /**
  * Runs the tool with `argv` (the arguments after the program name) and resolves to its exit

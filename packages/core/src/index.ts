@@ -20,6 +20,7 @@ export {
   resolveConfig,
 } from './config.js'
 export { IoError } from './errno-name.js'
+export { announceFallback, type FallbackEvent } from './fallback-event.js'
 export { type FollowOptions, followEntries } from './file-follower.js'
 export {
   compareSeriesFiles,
@@ -44,11 +45,13 @@ export {
   ENTRY_PREFIX_SIZE,
   MIN_BLOCK_ALIGNMENT,
 } from './framed-format.js'
+export type { UnsafeCheck } from './library-safety.js'
 export { DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, readLines } from './lines-reader.js'
 export type { LockHolder } from './lock-holder.js'
 export { FileLockedError } from './log-file.js'
 export { createLogger, Logger, openLogger } from './logger.js'
 export type { LoggerHandle } from './logger-handle.js'
+export type { LibraryInfo, LibraryOrigin, NativeFailureCode } from './native-library.js'
 export {
   type ReadEntriesOptions,
   readEntries,

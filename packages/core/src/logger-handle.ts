@@ -2,9 +2,10 @@ import type { Block } from './block-io.js'
 import type { BackpressurePolicy, LogFormat, ResolvedRotation } from './config.js'
 import { type ControlBlock, viewControlBlock } from './control-block.js'
 import type { WriterContext } from './entry-writer.js'
+import type { FallbackEvent } from './fallback-event.js'
 import { currentFilePath } from './file-rotation.js'
 import type { FlushContext, FlushReport } from './flush-context.js'
-import { loadNativeFrom, type NativeLibrary } from './native-library.js'
+import { type LibraryInfo, loadNativeFrom, type NativeLibrary } from './native-library.js'
 import { SetFlusher } from './set-flusher.js'
 import { type ShardMemoryDescriptor, viewShards, viewStaging } from './shard-memory.js'
 
@@ -30,6 +31,10 @@ export interface LoggerHandle {
   /** Whether a descriptor opened after a fallback to buffered I/O gets O_DSYNC. */
   readonly dsync: boolean
   readonly format: LogFormat
+  /** The native library the logger loaded, null without one. */
+  readonly library: LibraryInfo | null
+  /** Why the file was opened without O_DIRECT although it was asked for; null if it was not. */
+  readonly fallback: FallbackEvent | null
 }
 
 /** True when `value` looks like a {@link LoggerHandle}. */

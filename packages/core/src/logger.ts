@@ -48,6 +48,7 @@ import {
 import { EntryWriter } from './entry-writer.js'
 import { errnoName, IoError } from './errno-name.js'
 import { onExit } from './exit-hook.js'
+import { announcedFallback, announceFallback, type FallbackEvent } from './fallback-event.js'
 import { chooseSeriesFile, currentFilePath, type SeriesChoice } from './file-rotation.js'
 import { type FlusherThread, flusherFinished, startFlusher } from './flusher-start.js'
 import { BLOCK_HEADER_SIZE } from './framed-format.js'
@@ -60,7 +61,7 @@ import {
   releaseLogFile,
 } from './log-file.js'
 import { type LoggerHandle, openThreadView, type ThreadView } from './logger-handle.js'
-import { loadNative, type NativeLibrary } from './native-library.js'
+import { libraryInfo, loadNative, type NativeLibrary, type NativeLoad } from './native-library.js'
 import { deliverReport, warnOnce } from './report-delivery.js'
 import { allocateShards, releaseShards, type ShardMemoryDescriptor } from './shard-memory.js'
 import {
@@ -83,7 +84,9 @@ const EXIT_LOCK_TIMEOUT_MS = 10_000
  * `await close()` at the end (the exit hook covers `process.exit()` and crashes).
  *
  * Events: `'error'` (an {@link IoError} with the errno name as `code`: the data is kept and the
- * write retried), `'warning'` (fallback to buffered I/O, abandoned entries), `'close'`.
+ * write retried), `'warning'` (fallback to buffered I/O, abandoned entries), `'fallback'` (a
+ * {@link FallbackEvent}: O_DIRECT is off and why; a listener added after it happened is called
+ * too), `'close'`.
  */
 export class Logger extends EventEmitter {
   /** Plain data another thread passes to {@link attach} to write into this logger. */
@@ -272,7 +275,10 @@ export class Logger extends EventEmitter {
 
   /** Counters, as the seed's GetStatsSnapshot, plus a few of this implementation's. */
   getStatsSnapshot(): StatsSnapshot {
-    return statsSnapshot(this.ctl)
+    return statsSnapshot(this.ctl, {
+      fallbackReason: announcedFallback(this)?.reason ?? null,
+      library: this.lib ? libraryInfo(this.lib) : null,
+    })
   }
 
   /** Flush timings, as the seed's GetFlushMetrics. */
@@ -424,6 +430,7 @@ export function openLogger(config: LoggerConfig): Logger {
     return series.path
   })
   const base = basePathOf(cfg)
+  const fallback = openFallback(cfg.directIO, native, file)
   let memory: ShardMemoryDescriptor | undefined
   try {
     const shardSize = cfg.bufferSize / cfg.numShards
@@ -452,6 +459,8 @@ export function openLogger(config: LoggerConfig): Logger {
       backpressure: cfg.backpressure,
       dsync: cfg.dsync,
       format: cfg.format,
+      library: lib ? libraryInfo(lib) : null,
+      fallback,
     }
     if (file.fallbackReason) warnOnce('fallback', `asyncdirect: using buffered I/O: ${file.fallbackReason}`)
     const torn = file.repairedTail
@@ -478,6 +487,7 @@ export function openLogger(config: LoggerConfig): Logger {
     }
     const flusher = startFlusher(handle, ctl)
     logger = new Logger(lib, memory, thread, flusher, handle, cfg.reopenOnSignal)
+    if (fallback) announceFallback(logger, fallback)
     // Symlink and retention for the file just opened (reported to the logger's listeners).
     thread.flusher().tidy()
     return logger
@@ -486,6 +496,14 @@ export function openLogger(config: LoggerConfig): Logger {
     releaseLogFile(file, lib, base)
     throw err
   }
+}
+
+/** Why a file opened for O_DIRECT is written without it; null when O_DIRECT is on or unasked. */
+function openFallback(directIO: boolean, native: NativeLoad, file: OpenLogFile): FallbackEvent | null {
+  if (!directIO) return null
+  if (!native.ok) return { code: native.code, reason: native.reason }
+  if (file.fallbackReason) return { code: 'ASYNCDIRECT_FS_REFUSED_DIRECT', reason: file.fallbackReason }
+  return null
 }
 
 function initControlBlock(

@@ -1,24 +1,24 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { lstatSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { refuseUnsafeLibrary, type UnsafeCheck } from './library-safety.js'
+import { nativeTarget } from './native-target.js'
 
 /** Flags for {@link NativeLibrary.open}; mirror AD_OPEN_* in native/asyncdirect.h. */
 export const OPEN_DIRECT = 1
 export const OPEN_DSYNC = 2
 export const OPEN_CREATE = 4
 
-const ABI_VERSION = 3
+/** The ABI this code binds to: ABI_VERSION in native/asyncdirect.c. */
+export const ABI_VERSION = 3
 
 /**
  * The C library's functions, bound with koffi. Addresses are plain numbers (user-space addresses
  * fit in 53 bits), so they pass between threads as they are. Every call returns a value >= 0 or
  * -errno.
  */
-export interface NativeLibrary {
-  readonly path: string
+export interface NativeLibrary extends LibraryInfo {
   allocAligned(align: number, size: number): number
   free(addr: number): void
   mmap(size: number): number
@@ -42,20 +42,80 @@ export interface NativeLibrary {
   view(addr: number, len: number): ArrayBuffer
 }
 
+/** Where a loaded library came from: shipped in the package, or compiled by its install step. */
+export type LibraryOrigin = 'prebuilt' | 'compiled'
+
+/** The library a logger writes with. */
+export interface LibraryInfo {
+  /** Absolute path of the file loaded, inside the installed package. */
+  readonly path: string
+  readonly origin: LibraryOrigin
+  /** The ABI version the library reports (ad_abi_version). */
+  readonly abiVersion: number
+}
+
+/** Why no library was loaded; stable codes, also the `code` of a `'fallback'` event. */
+export type NativeFailureCode =
+  | 'ASYNCDIRECT_NATIVE_DISABLED'
+  | 'ASYNCDIRECT_NATIVE_UNSUPPORTED'
+  | 'ASYNCDIRECT_NATIVE_MISSING'
+  | 'ASYNCDIRECT_NATIVE_UNSAFE'
+  | 'ASYNCDIRECT_NATIVE_LOAD_FAILED'
+
 /** Outcome of loading the library: the bindings, or the reason there are none. */
-export type NativeLoad = { ok: true; lib: NativeLibrary } | { ok: false; reason: string }
+export type NativeLoad =
+  | { ok: true; lib: NativeLibrary }
+  | {
+      ok: false
+      code: NativeFailureCode
+      reason: string
+      /** The library file that was refused or failed to load, null when there was none. */
+      path: string | null
+      /** For ASYNCDIRECT_NATIVE_UNSAFE: the check that failed. */
+      check?: UnsafeCheck
+    }
+
+/** The library's description without its functions (plain data: statistics, handles). */
+export function libraryInfo(lib: NativeLibrary): LibraryInfo {
+  return { path: lib.path, origin: lib.origin, abiVersion: lib.abiVersion }
+}
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
-const buildScript = join(packageRoot, 'native', 'build.mjs')
 const LIB_NAME = 'libasyncdirect.so'
+/** Where the package's install step (or the workspace build) compiles the library. */
+const compiledDir = join(packageRoot, 'native', 'build')
+/** One folder per target (linux-x64-glibc, ...), shipped in the package. */
+const prebuildsDir = join(packageRoot, 'prebuilds')
+
+/** The two places a library may be loaded from, in the order they are tried. */
+export function libraryCandidates(target: string): { path: string; origin: LibraryOrigin }[] {
+  return [
+    // Present only when no prebuilt matched at install, or in the workspace, built from the
+    // source in the tree: either way newer than or in place of the prebuilt.
+    { path: join(compiledDir, LIB_NAME), origin: 'compiled' },
+    { path: join(prebuildsDir, target, LIB_NAME), origin: 'prebuilt' },
+  ]
+}
+
+/** The targets this package ships a prebuilt library for (the folders of prebuilds/). */
+export function prebuiltTargets(): string[] {
+  try {
+    return readdirSync(prebuildsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()
+  } catch {
+    return []
+  }
+}
 
 let cached: NativeLoad | undefined
 
 /**
- * Loads the native library once per thread. Looks for the library built with the workspace
- * (native/build), else compiles it into a per-user cache directory, the way an installed copy of
- * the package gets its library on first use. Never throws: a failure is a reason for the buffered
- * fallback.
+ * Loads the native library once per thread, from inside this package only: the library compiled
+ * by the install step if there is one, else the prebuilt one for this platform, architecture and
+ * C library. The file and its directory are checked first ({@link refuseUnsafeLibrary}). Nothing
+ * is compiled here. Never throws: a failure is a reason for the buffered fallback.
  */
 export function loadNative(): NativeLoad {
   if (cached) return cached
@@ -63,45 +123,100 @@ export function loadNative(): NativeLoad {
   return cached
 }
 
-/** The library at a known path (used by worker threads, which must map the same file). */
+/**
+ * The library at a path {@link loadNative} chose (worker threads map the same file), with the
+ * same checks: it must be one of the package's own library paths and pass the safety checks.
+ */
 export function loadNativeFrom(path: string): NativeLoad {
   if (cached?.ok && cached.lib.path === path) return cached
-  try {
-    cached = { ok: true, lib: bind(path) }
-  } catch (err) {
-    cached = { ok: false, reason: `cannot load ${path}: ${(err as Error).message}` }
-  }
-  return cached
+  const origin = originOf(path)
+  const loaded: NativeLoad = origin
+    ? loadChecked(path, origin)
+    : {
+        ok: false,
+        code: 'ASYNCDIRECT_NATIVE_UNSAFE',
+        reason: `refusing to load ${path}: not one of this package's library paths (${prebuildsDir}, ${compiledDir})`,
+        path,
+      }
+  // A worker thread's loadNative() then returns the same library; a failure is not kept, so it
+  // cannot stand in for loadNative()'s own choice.
+  if (loaded.ok && !cached) cached = loaded
+  return loaded
+}
+
+function originOf(path: string): LibraryOrigin | null {
+  if (basename(path) !== LIB_NAME) return null
+  if (dirname(path) === compiledDir) return 'compiled'
+  if (dirname(dirname(path)) === prebuildsDir) return 'prebuilt'
+  return null
 }
 
 function tryLoad(): NativeLoad {
-  if (process.env.ASYNCDIRECT_NATIVE === '0') return { ok: false, reason: 'disabled by ASYNCDIRECT_NATIVE=0' }
-  if (process.platform !== 'linux') return { ok: false, reason: `platform ${process.platform} is not Linux` }
-  const candidates = [
-    join(packageRoot, 'native', 'build', LIB_NAME),
-    join(tmpdir(), `asyncdirect-native-${process.getuid?.() ?? 'user'}-${ABI_VERSION}`, LIB_NAME),
-  ]
-  let path = candidates.find((p) => existsSync(p))
-  if (!path) {
-    const out = dirname(candidates[1]!)
-    try {
-      execFileSync(process.execPath, [buildScript, out], { stdio: 'ignore', timeout: 60_000 })
-    } catch {
-      // Reported below as "not built".
+  if (process.env.ASYNCDIRECT_NATIVE === '0')
+    return {
+      ok: false,
+      code: 'ASYNCDIRECT_NATIVE_DISABLED',
+      reason: 'disabled by ASYNCDIRECT_NATIVE=0',
+      path: null,
     }
-    if (existsSync(candidates[1]!)) path = candidates[1]
+  if (process.platform !== 'linux')
+    return {
+      ok: false,
+      code: 'ASYNCDIRECT_NATIVE_UNSUPPORTED',
+      reason: `platform ${process.platform} is not Linux`,
+      path: null,
+    }
+  const target = nativeTarget()
+  const candidates = libraryCandidates(target)
+  const found = candidates.find((c) => present(c.path))
+  if (!found) {
+    return {
+      ok: false,
+      code: 'ASYNCDIRECT_NATIVE_MISSING',
+      reason:
+        `no native library for ${target}: no prebuilt ${candidates[1]!.path} and none compiled at install ` +
+        `(${candidates[0]!.path}); reinstall @asyncdirect/core with a C compiler on PATH (see asyncdirect doctor)`,
+      path: null,
+    }
   }
-  if (!path) return { ok: false, reason: 'the native library could not be built (no C compiler?)' }
+  return loadChecked(found.path, found.origin)
+}
+
+/** lstat, not exists: a dangling symlink is there to be refused, not skipped. */
+export function present(path: string): boolean {
   try {
-    return { ok: true, lib: bind(path) }
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function loadChecked(path: string, origin: LibraryOrigin): NativeLoad {
+  const refusal = refuseUnsafeLibrary(path)
+  if (refusal)
+    return {
+      ok: false,
+      code: 'ASYNCDIRECT_NATIVE_UNSAFE',
+      reason: refusal.message,
+      path,
+      check: refusal.check,
+    }
+  try {
+    return { ok: true, lib: bind(path, origin) }
   } catch (err) {
-    return { ok: false, reason: `cannot load ${path}: ${(err as Error).message}` }
+    return {
+      ok: false,
+      code: 'ASYNCDIRECT_NATIVE_LOAD_FAILED',
+      reason: `cannot load ${path}: ${(err as Error).message}`,
+      path,
+    }
   }
 }
 
 type Koffi = typeof import('koffi')
 
-function bind(path: string): NativeLibrary {
+function bind(path: string, origin: LibraryOrigin): NativeLibrary {
   const koffi = createRequire(import.meta.url)('koffi') as Koffi
   const lib = koffi.load(path)
   const f = (decl: string) => lib.func(decl)
@@ -126,6 +241,8 @@ function bind(path: string): NativeLibrary {
   const num = (v: unknown) => Number(v)
   return {
     path,
+    origin,
+    abiVersion: abi,
     allocAligned: (a, s) => num(allocAligned(a, s)),
     free: (a) => free(a),
     mmap: (s) => num(mmap(s)),

@@ -17,6 +17,9 @@ import type { FlushContext } from './flush-context.js'
 import { nativeOpen } from './log-file.js'
 import { OPEN_DSYNC } from './native-library.js'
 
+/** The reason given when the file system refuses an O_DIRECT write after the file was opened. */
+export const DIRECT_WRITE_REFUSED = 'the file system refused an O_DIRECT write (EINVAL)'
+
 /**
  * Writes blocks to the log file for a {@link FileOutput}: with O_DIRECT while the file system
  * takes it, buffered after it refused (EINVAL on a write, once: from then on every thread writes
@@ -144,7 +147,7 @@ export class OutputIo {
       }
       Atomics.store(i32, FILE_FD, fd)
       Atomics.store(i32, DIRECT_IO, 0)
-      this.cx.report({ type: 'fallback', reason: 'the file system refused an O_DIRECT write (EINVAL)' })
+      this.cx.report({ type: 'fallback', reason: DIRECT_WRITE_REFUSED })
       return true
     } catch {
       return false

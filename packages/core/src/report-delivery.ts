@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events'
+import { announceFallback } from './fallback-event.js'
 import type { FlushReport } from './flush-context.js'
 
 const warned = new Set<string>()
@@ -14,7 +15,7 @@ export function warnOnce(key: string, message: string): void {
  * Hands a flush report to the user: an I/O error becomes an `'error'` event when someone listens
  * (and a one-time process warning when nobody does: an unhandled `'error'` would crash the host,
  * which a logger must never do); a fallback or abandoned entries become `'warning'` events, and a
- * one-time process warning when nobody listens to those.
+ * one-time process warning when nobody listens to those; a fallback also the `'fallback'` event.
  */
 export function deliverReport(emitter: EventEmitter, report: FlushReport): void {
   switch (report.type) {
@@ -27,6 +28,7 @@ export function deliverReport(emitter: EventEmitter, report: FlushReport): void 
         )
       return
     case 'fallback':
+      announceFallback(emitter, { code: 'ASYNCDIRECT_FS_REFUSED_DIRECT', reason: report.reason })
       if (!emitter.emit('warning', report))
         warnOnce('fallback', `asyncdirect: using buffered I/O: ${report.reason}`)
       return

@@ -27,6 +27,7 @@ import {
   shardWord,
 } from './control-block.js'
 import { BLOCK_HEADER_SIZE } from './framed-format.js'
+import type { LibraryInfo } from './native-library.js'
 
 /** The seed's statistics, plus what this implementation adds. Counters are cumulative. */
 export interface StatsSnapshot {
@@ -50,6 +51,13 @@ export interface StatsSnapshot {
   oversizeEntries: number
   /** True while the file is written with O_DIRECT. */
   directIO: boolean
+  /**
+   * Why the file is not written with O_DIRECT although `directIO` was asked for (the `'fallback'`
+   * event's reason); null while it is, or when `directIO: false` was configured.
+   */
+  fallbackReason: string | null
+  /** The native library loaded (path, `'prebuilt'` or `'compiled'`, ABI version); null without one. */
+  library: LibraryInfo | null
   /** The alignment of every block offset and size. */
   alignment: number
   /** Moves to another file: rotations and reopen()s. */
@@ -88,7 +96,10 @@ function bufferedCounts(ctl: ControlBlock, shard: number): number {
   return n
 }
 
-export function statsSnapshot(ctl: ControlBlock): StatsSnapshot {
+/** What the statistics say of O_DIRECT that the control block does not hold. */
+export type DirectIOState = Pick<StatsSnapshot, 'fallbackReason' | 'library'>
+
+export function statsSnapshot(ctl: ControlBlock, direct: DirectIOState): StatsSnapshot {
   const { i32, f64 } = ctl
   const dropped = f64[F_DROPPED_TOTAL]! + Atomics.load(i32, DROPPED)
   let accepted = 0
@@ -104,6 +115,8 @@ export function statsSnapshot(ctl: ControlBlock): StatsSnapshot {
     abandonedEntries: f64[F_ABANDONED]!,
     oversizeEntries: f64[F_OVERSIZE]!,
     directIO: Atomics.load(i32, DIRECT_IO) === 1,
+    fallbackReason: direct.fallbackReason,
+    library: direct.library,
     alignment: Atomics.load(i32, ALIGNMENT),
     rotations: f64[F_ROTATIONS]!,
     rotationErrors: f64[F_ROTATION_ERRORS]!,

@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events'
-import { ConfigError, type Logger, type LoggerConfig, openLogger } from '@asyncdirect/core'
+import {
+  announceFallback,
+  ConfigError,
+  type FallbackEvent,
+  type Logger,
+  type LoggerConfig,
+  openLogger,
+} from '@asyncdirect/core'
 import { writeAtExit } from './exit-fallback.js'
 import { LineBatch } from './line-batch.js'
 import { type CoreOptions, toCoreConfig } from './options.js'
@@ -34,7 +41,9 @@ const UTF8_BYTES_PER_UNIT = 3
  * Events: `'ready'` (the flusher runs; again after each `reopen()`), `'error'` (a `reopen()` could
  * not open the file; a write failed, when someone listens: the data is kept and retried, and
  * without a listener a one-time process warning replaces the event, so the host never crashes),
- * `'warning'` (the core's: fallback to buffered I/O, abandoned entries), `'finish'` and `'close'`
+ * `'warning'` (the core's: fallback to buffered I/O, abandoned entries), `'fallback'` (the core's
+ * {@link FallbackEvent}: O_DIRECT is off and why; a listener added later is called too),
+ * `'finish'` and `'close'`
  * (after `end()`, once everything is durable and the file closed).
  */
 export class AsyncDirectDestination extends EventEmitter {
@@ -213,6 +222,7 @@ export class AsyncDirectDestination extends EventEmitter {
     }
     core.on('error', report)
     core.on('warning', (w: unknown) => this.emit('warning', w))
+    core.on('fallback', (e: FallbackEvent) => announceFallback(this, e))
     // A flusher that failed to start does not stop the logger (writers then write themselves).
     core.ready().then(() => this.closed || this.emit('ready'), report)
     return core

@@ -1,5 +1,6 @@
 import type { Transform, TransformCallback } from 'node:stream'
-import { createLogger } from '@asyncdirect/core'
+import { parentPort, workerData } from 'node:worker_threads'
+import { createLogger, type FallbackEvent } from '@asyncdirect/core'
 import build from 'pino-abstract-transport'
 import { ChunkRelay } from './chunk-relay.js'
 import { LineSplitter } from './line-splitter.js'
@@ -34,10 +35,19 @@ export type TransportStream = Transform & {
  *
  * Ending the stream (`transport.end()`, pino's exit handling) closes the logger: `'finish'` and
  * `'close'` come only after every line is durable.
+ *
+ * When the logger writes without O_DIRECT, the stream `pino.transport()` returned in the main
+ * thread emits `'fallback'` with the core's {@link FallbackEvent}: thread-stream re-emits there
+ * the `{ code: 'EVENT', name, args }` messages its worker posts.
  * @throws {ConfigError} naming the option when an option is missing or invalid.
  */
 export default async function asyncdirectTransport(options: TransportOptions): Promise<TransportStream> {
   const logger = await createLogger(toCoreConfig(options, 'destination'))
+  // The core calls a 'fallback' listener added after the fact too, so nothing is missed here.
+  const port = threadStreamPort()
+  logger.on('fallback', (e: FallbackEvent) => {
+    port?.postMessage({ code: 'EVENT', name: 'fallback', args: [{ code: e.code, reason: e.reason }] })
+  })
   const lines = new LineSplitter(logger)
   const relay = new ChunkRelay(lines)
   const stream = build(
@@ -73,4 +83,14 @@ export default async function asyncdirectTransport(options: TransportOptions): P
     logger.flush().then(() => cb(), cb)
   }
   return stream
+}
+
+/**
+ * The port to thread-stream's stream in the main thread, when this runs in thread-stream's worker
+ * (its workerData holds the shared state buffer); null elsewhere, where such a message would mean
+ * nothing to the parent.
+ */
+function threadStreamPort(): typeof parentPort {
+  const data = workerData as { stateBuf?: unknown } | null
+  return data?.stateBuf instanceof SharedArrayBuffer ? parentPort : null
 }

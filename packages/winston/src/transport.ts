@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
 import {
+  announceFallback,
+  type FallbackEvent,
   type FlushMetrics,
   type LogFormat,
   type Logger,
@@ -40,7 +42,9 @@ export interface WriteRequest {
  * Events, besides winston's (`'logged'`, `'finish'`): `'open'` (the absolute path) once the
  * core logger's flusher thread runs; `'warn'` for a failed disk write (the entries are kept and
  * the write retried), a fallback to buffered I/O, or a flusher thread that could not start (the
- * logging thread then writes itself); `'error'` when the last write at `end()` fails (the
+ * logging thread then writes itself); `'fallback'` (the core's {@link FallbackEvent}: O_DIRECT
+ * is off, with a stable `code` and the `reason`; a listener added later is called too, and
+ * `stats.fallbackReason` says the same); `'error'` when the last write at `end()` fails (the
  * entries still buffered are lost). Winston re-emits both on the logger. A file that cannot be
  * opened throws from the constructor.
  */
@@ -79,6 +83,7 @@ export class AsyncDirectTransport extends TransportStream {
     logger.on('error', (err: Error) => reportProblem(this, err))
     // The core also gives each of these a one-time process warning.
     logger.on('warning', (w: CoreWarning) => this.emit('warn', new Error(describeWarning(w))))
+    logger.on('fallback', (e: FallbackEvent) => announceFallback(this, e))
     logger.ready().then(
       () => this.emit('open', logger.path),
       (err: Error) => reportProblem(this, err),

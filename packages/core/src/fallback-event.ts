@@ -1,0 +1,47 @@
+import type { EventEmitter } from 'node:events'
+import type { NativeFailureCode } from './native-library.js'
+
+/** Why a logger writes with buffered I/O instead of O_DIRECT: the payload of `'fallback'`. */
+export interface FallbackEvent {
+  /**
+   * Stable: one of the native library's failure codes (disabled, unsupported platform, missing,
+   * refused as unsafe, failed to load), or ASYNCDIRECT_FS_REFUSED_DIRECT when the file system
+   * refused O_DIRECT at open or on a write.
+   */
+  readonly code: NativeFailureCode | 'ASYNCDIRECT_FS_REFUSED_DIRECT'
+  /** What happened, naming the library path or the file system's answer. */
+  readonly reason: string
+}
+
+interface FallbackState {
+  event: FallbackEvent
+  /** Emitted already: listeners added from now on are called on their own. */
+  announced: boolean
+}
+
+const states = new WeakMap<EventEmitter, FallbackState>()
+
+/**
+ * Tells `emitter`'s `'fallback'` listeners that O_DIRECT is off, once per emitter. The event is
+ * emitted on the next tick, so listeners added right after the object was created hear it, and a
+ * listener added any time later is called with it too: a logger created with `await` has fallen
+ * back before its caller could listen. Only the first fallback is announced: O_DIRECT, once off,
+ * stays off for the object's life.
+ */
+export function announceFallback(emitter: EventEmitter, event: FallbackEvent): void {
+  if (states.has(emitter)) return
+  const state: FallbackState = { event, announced: false }
+  states.set(emitter, state)
+  emitter.on('newListener', (name: string | symbol, listener: (e: FallbackEvent) => void) => {
+    if (name === 'fallback' && state.announced) process.nextTick(() => listener.call(emitter, state.event))
+  })
+  process.nextTick(() => {
+    state.announced = true
+    emitter.emit('fallback', event)
+  })
+}
+
+/** The fallback announced on `emitter`, null while it writes with O_DIRECT. */
+export function announcedFallback(emitter: EventEmitter): FallbackEvent | null {
+  return states.get(emitter)?.event ?? null
+}

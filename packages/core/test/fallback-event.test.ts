@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, expect, it } from 'vitest'
+
+// Whoever holds a logger, or a writer attached to it, learns without reading stderr that O_DIRECT
+// is off and why: a 'fallback' event (heard by a listener added at once and by one added later,
+// once each) and fallbackReason in the statistics.
+
+const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-fallback-event-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const child = fileURLToPath(new URL('./fixtures/fallback-event-child.mjs', import.meta.url))
+
+it('tells every listener once, and the statistics say the same, in the logger and attached writers', () => {
+  const r = spawnSync(process.execPath, [child, join(dir, 'app.log')], {
+    encoding: 'utf8',
+    env: { ...process.env, ASYNCDIRECT_NATIVE: '0' },
+  })
+  expect(r.status, r.stderr).toBe(0)
+  const out = JSON.parse(r.stdout)
+  const event = { code: 'ASYNCDIRECT_NATIVE_DISABLED', reason: 'disabled by ASYNCDIRECT_NATIVE=0' }
+  expect(out.early).toEqual([event])
+  expect(out.late).toEqual([event])
+  const stats = { directIO: false, fallbackReason: event.reason, library: null }
+  expect(out.statsAtOnce).toEqual(stats)
+  expect(out.attached).toEqual({ events: [event], stats })
+  // The process warning is still given, once.
+  expect(r.stderr.match(/native library unavailable \(disabled by ASYNCDIRECT_NATIVE=0\)/g)).toHaveLength(1)
+})
+
+it('says nothing when O_DIRECT works', () => {
+  const r = spawnSync(process.execPath, [child, join(dir, 'direct.log')], { encoding: 'utf8' })
+  expect(r.status, r.stderr).toBe(0)
+  const out = JSON.parse(r.stdout)
+  expect(out.early).toEqual([])
+  expect(out.late).toEqual([])
+  expect(out.statsAtOnce).toMatchObject({ directIO: true, fallbackReason: null })
+  expect(out.statsAtOnce.library.origin).toMatch(/^(compiled|prebuilt)$/)
+  expect(out.attached.events).toEqual([])
+  expect(out.attached.stats).toEqual(out.statsAtOnce)
+  expect(r.stderr).toBe('')
+})

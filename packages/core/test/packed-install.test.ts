@@ -1,0 +1,138 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, expect, it } from 'vitest'
+import { nativeTarget } from '../dist/native-target.js'
+
+// The three packages as users get them: packed with `pnpm pack`, installed with npm into a fresh
+// application outside the monorepo, and run with a PATH that has no C compiler. The logger must
+// write with O_DIRECT through the prebuilt library inside node_modules/@asyncdirect/core/, and the
+// CLI must work there through npx.
+
+const repo = fileURLToPath(new URL('../../..', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'asyncdirect-packed-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+const rootManifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  packageManager: string
+}
+const devVersion = (pkg: string, dep: string): string =>
+  (
+    JSON.parse(readFileSync(join(repo, 'packages', pkg, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>
+    }
+  ).devDependencies[dep]!
+
+/** A directory holding only what a slim production image has: node, npm, npx and sh. */
+function slimPath(): string {
+  const bin = join(work, 'bin')
+  mkdirSync(bin)
+  for (const tool of ['node', 'npm', 'npx', 'sh']) {
+    const found = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim()
+    symlinkSync(found, join(bin, tool))
+  }
+  return bin
+}
+
+/** The environment without the variables pnpm and npm set for the test run itself. */
+function cleanEnv(path: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!/^(npm|pnpm)_/i.test(k)) env[k] = v
+  return { ...env, PATH: path }
+}
+
+it('installs from the tarballs and writes with O_DIRECT through the prebuilt library, with no C compiler', () => {
+  const packs = join(work, 'packs')
+  mkdirSync(packs)
+  for (const pkg of ['core', 'winston', 'pino'])
+    execFileSync('npx', ['--yes', rootManifest.packageManager, 'pack', '--pack-destination', packs], {
+      cwd: join(repo, 'packages', pkg),
+      stdio: 'ignore',
+    })
+  const tarballs = readdirSync(packs).sort()
+  expect(tarballs).toEqual([
+    'asyncdirect-core-0.1.0.tgz',
+    'asyncdirect-pino-0.1.0.tgz',
+    'asyncdirect-winston-0.1.0.tgz',
+  ])
+  const listing = execFileSync('tar', ['tzf', join(packs, tarballs[0]!)], { encoding: 'utf8' })
+  for (const target of ['linux-x64-glibc', 'linux-arm64-glibc', 'linux-x64-musl', 'linux-arm64-musl'])
+    expect(listing).toContain(`package/prebuilds/${target}/libasyncdirect.so`)
+  expect(listing).toContain('package/prebuilds/manifest.json')
+
+  const bin = slimPath()
+  const env = cleanEnv(bin)
+  for (const compiler of ['cc', 'gcc', 'clang'])
+    expect(spawnSync('sh', ['-c', `command -v ${compiler}`], { env }).status, `${compiler} on PATH`).not.toBe(
+      0,
+    )
+
+  const app = join(work, 'app')
+  mkdirSync(app)
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }),
+  )
+  const install = spawnSync(
+    'npm',
+    [
+      'install',
+      '--foreground-scripts',
+      '--no-audit',
+      '--no-fund',
+      ...tarballs.map((t) => join(packs, t)),
+      `winston@${devVersion('winston', 'winston')}`,
+      `pino@${devVersion('pino', 'pino')}`,
+    ],
+    { cwd: app, env, encoding: 'utf8' },
+  )
+  expect(install.status, install.stderr).toBe(0)
+  const target = nativeTarget()
+  expect(install.stdout).toContain(`asyncdirect: using the prebuilt native library for ${target}`)
+  const installed = join(app, 'node_modules', '@asyncdirect', 'core')
+  expect(existsSync(join(installed, 'native', 'build'))).toBe(false)
+
+  copyFileSync(fileURLToPath(new URL('./fixtures/packed-app.mjs', import.meta.url)), join(app, 'app.mjs'))
+  const run = spawnSync(process.execPath, ['app.mjs'], { cwd: app, env, encoding: 'utf8' })
+  expect(run.status, run.stderr).toBe(0)
+  expect(run.stderr).toBe('')
+  const out = JSON.parse(run.stdout)
+  const lib = join(installed, 'prebuilds', target, 'libasyncdirect.so')
+  const direct = {
+    directIO: true,
+    fallbackReason: null,
+    library: { path: lib, origin: 'prebuilt', abiVersion: 3 },
+  }
+  expect(out.core).toEqual(direct)
+  expect(out.winston).toEqual(direct)
+  expect(out.pinoDestination).toEqual(direct)
+  expect(out.fallbacks).toEqual([])
+  expect(out.mapped).toEqual([lib])
+  expect(out.mapped[0].startsWith(`${installed}/`)).toBe(true)
+  // The kernel's view: the descriptor the blocks are written to has O_DIRECT.
+  const O_DIRECT = process.arch === 'arm64' ? 0o200000 : 0o40000
+  expect(out.appLogFlags.some((f: string) => (Number.parseInt(f, 8) & O_DIRECT) !== 0)).toBe(true)
+
+  const cat = spawnSync('npx', ['asyncdirect', 'cat', 'app.log', 'pino-transport.log'], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+  })
+  expect(cat.status, cat.stderr).toBe(0)
+  const lines = cat.stdout.trim().split('\n')
+  expect(lines.slice(0, 3).map((l) => JSON.parse(l))).toEqual([0, 1, 2].map((i) => ({ from: 'core', i })))
+  expect(JSON.parse(lines[3]!).msg).toBe('from the pino transport')
+  expect(lines).toHaveLength(4)
+}, 300_000)
