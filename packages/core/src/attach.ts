@@ -22,7 +22,8 @@ export class AttachedWriter extends EventEmitter {
     super()
     const thread = openThreadView(handle, (r) => deliverReport(this, r))
     this.writer = new EntryWriter(thread.writerContext())
-    if (handle.fallback) announceFallback(this, handle.fallback)
+    // The logger's owner was told; each attached writer only tells its own listeners.
+    if (handle.fallback) announceFallback(this, handle.fallback, false)
     this.stats = () => {
       const snapshot = statsSnapshot(thread.ctl, { fallbackReason: null, library: handle.library })
       // The logger's flusher turns O_DIRECT off at run time for one reason only, and tells the

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import type { NativeFailureCode } from './native-library.js'
+import { warnOnce } from './warn-once.js'
 
 /** Why a logger writes with buffered I/O instead of O_DIRECT: the payload of `'fallback'`. */
 export interface FallbackEvent {
@@ -26,9 +27,10 @@ const states = new WeakMap<EventEmitter, FallbackState>()
  * emitted on the next tick, so listeners added right after the object was created hear it, and a
  * listener added any time later is called with it too: a logger created with `await` has fallen
  * back before its caller could listen. Only the first fallback is announced: O_DIRECT, once off,
- * stays off for the object's life.
+ * stays off for the object's life. When nobody listens at that tick, and `warn` is true, a
+ * one-time process warning says it instead.
  */
-export function announceFallback(emitter: EventEmitter, event: FallbackEvent): void {
+export function announceFallback(emitter: EventEmitter, event: FallbackEvent, warn = true): void {
   if (states.has(emitter)) return
   const state: FallbackState = { event, announced: false }
   states.set(emitter, state)
@@ -37,8 +39,15 @@ export function announceFallback(emitter: EventEmitter, event: FallbackEvent): v
   })
   process.nextTick(() => {
     state.announced = true
-    emitter.emit('fallback', event)
+    if (!emitter.emit('fallback', event) && warn) warnOnce('fallback', fallbackWarning(event))
   })
+}
+
+/** The process warning for a fallback nobody listened to. */
+export function fallbackWarning(event: FallbackEvent): string {
+  return event.code === 'ASYNCDIRECT_FS_REFUSED_DIRECT'
+    ? `asyncdirect: using buffered I/O: ${event.reason}`
+    : `asyncdirect: native library unavailable (${event.reason}); using buffered node:fs I/O`
 }
 
 /** The fallback announced on `emitter`, null while it writes with O_DIRECT. */

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads'
 import { type ControlBlock, FLUSH_DONE, FLUSHER_STATE, FlusherState, SET_FREED } from './control-block.js'
 import type { LoggerHandle } from './logger-handle.js'
-import { warnOnce } from './report-delivery.js'
 import type { FlushMessage } from './thread-messages.js'
+import { warnOnce } from './warn-once.js'
 
 /** The flusher worker of a logger (flusher-thread.ts), as its owner sees it. */
 export interface FlusherThread {

@@ -62,7 +62,7 @@ import {
 } from './log-file.js'
 import { type LoggerHandle, openThreadView, type ThreadView } from './logger-handle.js'
 import { libraryInfo, loadNative, type NativeLibrary, type NativeLoad } from './native-library.js'
-import { deliverReport, warnOnce } from './report-delivery.js'
+import { deliverReport } from './report-delivery.js'
 import { allocateShards, releaseShards, type ShardMemoryDescriptor } from './shard-memory.js'
 import {
   type FlushMetrics,
@@ -73,6 +73,7 @@ import {
   statsSnapshot,
 } from './stats.js'
 import { type FlushMessage, fromMessage } from './thread-messages.js'
+import { warnOnce } from './warn-once.js'
 
 const LEAK_REASON = 'a writer never committed its reservation; its buffers are not freed'
 
@@ -417,11 +418,6 @@ export function openLogger(config: LoggerConfig): Logger {
   const cfg = resolveConfig(config)
   const native = loadNative()
   const lib = native.ok ? native.lib : null
-  if (!native.ok)
-    warnOnce(
-      'native',
-      `asyncdirect: native library unavailable (${native.reason}); using buffered node:fs I/O`,
-    )
   // With rotation the configured path names a series: the file opened is one of it.
   let series: SeriesChoice | null = null
   const file = openLogFile(cfg, lib, (base) => {
@@ -462,7 +458,6 @@ export function openLogger(config: LoggerConfig): Logger {
       library: lib ? libraryInfo(lib) : null,
       fallback,
     }
-    if (file.fallbackReason) warnOnce('fallback', `asyncdirect: using buffered I/O: ${file.fallbackReason}`)
     const torn = file.repairedTail
     if (torn) {
       process.emitWarning(

@@ -1,21 +1,14 @@
 import type { EventEmitter } from 'node:events'
 import { announceFallback } from './fallback-event.js'
 import type { FlushReport } from './flush-context.js'
-
-const warned = new Set<string>()
-
-/** process.emitWarning, once per process for each `key`. */
-export function warnOnce(key: string, message: string): void {
-  if (warned.has(key)) return
-  warned.add(key)
-  process.emitWarning(message, { code: 'ASYNCDIRECT_WARNING' })
-}
+import { warnOnce } from './warn-once.js'
 
 /**
  * Hands a flush report to the user: an I/O error becomes an `'error'` event when someone listens
  * (and a one-time process warning when nobody does: an unhandled `'error'` would crash the host,
  * which a logger must never do); a fallback or abandoned entries become `'warning'` events, and a
- * one-time process warning when nobody listens to those; a fallback also the `'fallback'` event.
+ * one-time process warning when nobody listens to those; a fallback is `'fallback'` first
+ * (fallback-event.ts), and a process warning only when nobody listens to that.
  */
 export function deliverReport(emitter: EventEmitter, report: FlushReport): void {
   switch (report.type) {
@@ -29,8 +22,7 @@ export function deliverReport(emitter: EventEmitter, report: FlushReport): void 
       return
     case 'fallback':
       announceFallback(emitter, { code: 'ASYNCDIRECT_FS_REFUSED_DIRECT', reason: report.reason })
-      if (!emitter.emit('warning', report))
-        warnOnce('fallback', `asyncdirect: using buffered I/O: ${report.reason}`)
+      emitter.emit('warning', report)
       return
     case 'rotate':
       emitter.emit('rotate', { from: report.from, to: report.to, reason: report.reason })

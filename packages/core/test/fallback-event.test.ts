@@ -26,7 +26,16 @@ it('tells every listener once, and the statistics say the same, in the logger an
   const stats = { directIO: false, fallbackReason: event.reason, library: null }
   expect(out.statsAtOnce).toEqual(stats)
   expect(out.attached).toEqual({ events: [event], stats })
-  // The process warning is still given, once.
+  // Heard, so no process warning as well; one that nobody hears is a warning (next test).
+  expect(r.stderr).toBe('')
+})
+
+it('is a one-time process warning when nobody listens', () => {
+  const r = spawnSync(process.execPath, [child, join(dir, 'unheard.log'), 'unheard'], {
+    encoding: 'utf8',
+    env: { ...process.env, ASYNCDIRECT_NATIVE: '0' },
+  })
+  expect(r.status, r.stderr).toBe(0)
   expect(r.stderr.match(/native library unavailable \(disabled by ASYNCDIRECT_NATIVE=0\)/g)).toHaveLength(1)
 })
 

@@ -1,6 +1,6 @@
 import type { Transform, TransformCallback } from 'node:stream'
 import { parentPort, workerData } from 'node:worker_threads'
-import { createLogger, type FallbackEvent } from '@asyncdirect/core'
+import { type FallbackEvent, openLogger } from '@asyncdirect/core'
 import build from 'pino-abstract-transport'
 import { ChunkRelay } from './chunk-relay.js'
 import { LineSplitter } from './line-splitter.js'
@@ -42,12 +42,19 @@ export type TransportStream = Transform & {
  * @throws {ConfigError} naming the option when an option is missing or invalid.
  */
 export default async function asyncdirectTransport(options: TransportOptions): Promise<TransportStream> {
-  const logger = await createLogger(toCoreConfig(options, 'destination'))
-  // The core calls a 'fallback' listener added after the fact too, so nothing is missed here.
+  const logger = openLogger(toCoreConfig(options, 'destination'))
+  // Listening before the core announces a fallback (next tick): the main thread hears it, and the
+  // worker prints no warning of its own.
   const port = threadStreamPort()
   logger.on('fallback', (e: FallbackEvent) => {
     port?.postMessage({ code: 'EVENT', name: 'fallback', args: [{ code: e.code, reason: e.reason }] })
   })
+  try {
+    await logger.ready()
+  } catch (err) {
+    await logger.close().catch(() => {})
+    throw err
+  }
   const lines = new LineSplitter(logger)
   const relay = new ChunkRelay(lines)
   const stream = build(

@@ -14,20 +14,19 @@ const files = tempFiles('fallback')
 const event = { code: 'ASYNCDIRECT_NATIVE_DISABLED', reason: 'disabled by ASYNCDIRECT_NATIVE=0' }
 
 it("destination(): 'fallback' on the destination, and the reason in its logger's statistics", async () => {
-  const warned = once(process, 'warning')
   const dest = destination({ dest: files.next() })
   const heard: FallbackEvent[] = []
   dest.on('fallback', (e: FallbackEvent) => heard.push(e))
   await once(dest, 'ready')
   expect(heard).toEqual([event])
   expect(dest.logger.getStatsSnapshot()).toMatchObject({ directIO: false, fallbackReason: event.reason })
-  expect(String((await warned)[0])).toContain('native library unavailable (disabled by ASYNCDIRECT_NATIVE=0)')
+  // Heard, so not also a process warning (warning-guard.ts fails the test on one).
   dest.end()
   await once(dest, 'close')
 })
 
-// The worker's own process warning goes to stderr from the worker: the event is what the main
-// thread can see, and the point of this test.
+// The worker listens to its logger's 'fallback' from the start, so it prints no warning of its
+// own: the event is what the main thread sees.
 it("pino.transport(): the worker's 'fallback' reaches the stream in the main thread", async () => {
   const path = files.next()
   const transport = pino.transport({ target: TARGET, options: { destination: path } })

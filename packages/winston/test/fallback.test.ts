@@ -10,10 +10,7 @@ process.env.ASYNCDIRECT_NATIVE = '0'
 afterEach(removeTempDirs)
 
 it("tells the transport's holder that O_DIRECT is off and why: 'fallback' and the statistics", async () => {
-  const warnings: string[] = []
-  const onWarning = (w: Error) => warnings.push(w.message)
-  process.on('warning', onWarning)
-  try {
+  {
     const transport = new AsyncDirectTransport({ filename: tempFile() })
     const heard: FallbackEvent[] = []
     transport.on('fallback', (e: FallbackEvent) => heard.push(e))
@@ -26,10 +23,6 @@ it("tells the transport's holder that O_DIRECT is off and why: 'fallback' and th
     expect(late).toEqual([event])
     expect(transport.stats).toMatchObject({ directIO: false, fallbackReason: event.reason, library: null })
     await transport.close()
-    expect(warnings).toEqual([
-      'asyncdirect: native library unavailable (disabled by ASYNCDIRECT_NATIVE=0); using buffered node:fs I/O',
-    ])
-  } finally {
-    process.off('warning', onWarning)
+    // Heard, so not also a process warning (warning-guard.ts fails the test on one).
   }
 })
