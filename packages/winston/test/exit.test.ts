@@ -13,7 +13,7 @@ afterAll(removeTempDirs)
 function expectCleanExit(result: ChildResult, code = 0): void {
   expect(result.hung).toBe(false)
   expect(result.stderr).not.toContain('entries may be lost')
-  expect(result.code).toBe(code)
+  expect(result.code, `exit signal ${result.signal}; stderr: ${result.stderr}`).toBe(code)
 }
 
 /** Checks `entries` are `seq` 0..count-1, each once, in order. */

@@ -19,7 +19,12 @@ const CHILD_DEADLINE_MS = 60_000
 /** Runs `node ...args` and collects its output. */
 export function runNode(args: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    // As the test processes (test-support/vitest-base.ts): Node 20 can deadlock or fail a
+    // worker's exit when V8 compiles concurrently (nodejs/node#54918); these children exit with
+    // flusher threads running.
+    const child = spawn(process.execPath, ['--no-concurrent-recompilation', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let hung = false
     const deadline = setTimeout(() => {
       hung = true

@@ -27,7 +27,12 @@ export function runNode(
   onStdout?: (text: string, child: ReturnType<typeof spawn>) => void,
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // As the test processes (test-support/vitest-base.ts): Node 20 can deadlock or fail a
+    // worker's exit when V8 compiles concurrently (nodejs/node#54918); these children exit with
+    // flusher threads running.
+    const child = spawn(process.execPath, ['--no-concurrent-recompilation', script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let hung = false
     const deadline = setTimeout(() => {
       hung = true
