@@ -1,4 +1,5 @@
 import {
+  ACTIVE_GEN,
   CLOSED_FOR_GOOD,
   COMMITTED,
   COUNT,
@@ -59,6 +60,11 @@ export function resetSet(
     Atomics.store(i32, w + RESERVED, mode === 'in-place' ? BLOCK_HEADER_SIZE : SEALED | BLOCK_HEADER_SIZE)
   }
   Atomics.store(i32, SET_STATE + set, mode === 'in-place' ? SetState.ACTIVE : SetState.FREE)
+  // In place, the caller saw the set active; a writer may have swapped it out since, and that
+  // swap's PENDING store may have come before the ACTIVE above. A set left ACTIVE while another
+  // is active is never written or freed again (every later flush waits for it): make it PENDING.
+  if (mode === 'in-place' && (Atomics.load(i32, ACTIVE_GEN) & 1) !== set)
+    Atomics.compareExchange(i32, SET_STATE + set, SetState.ACTIVE, SetState.PENDING)
   Atomics.add(i32, SET_FREED, 1)
   Atomics.notify(i32, SET_FREED)
 }
