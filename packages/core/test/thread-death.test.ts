@@ -41,15 +41,10 @@ const SETTINGS: Setting[] = [
   { name: 'three other writers', workers: 2, numShards: 2 },
 ]
 
-/** Steps at which the dead thread leaves a reservation it never committed. */
-const OPEN_RESERVATION: ReadonlySet<FaultStep> = new Set([
-  'reserved',
-  'length-pending',
-  'length-stored',
-  'copied',
-  'finished',
-  'counted',
-])
+/** Steps at which the dead thread leaves a reservation it never committed: those before 'committed'. */
+const OPEN_RESERVATION: ReadonlySet<FaultStep> = new Set(
+  FAULT_STEPS.slice(0, FAULT_STEPS.indexOf('committed')),
+)
 
 const FRAMED_ONLY: ReadonlySet<FaultStep> = new Set(['length-pending', 'length-stored'])
 
