@@ -11,6 +11,7 @@ busy=$!
 trap 'kill $busy 2>/dev/null' EXIT INT TERM
 for i in $(seq 1 "$N"); do
   clone="$(mktemp -d)"
+  chmod 755 "$clone"  # the permission tests run a child as user nobody, who must reach the checkout
   git clone -q "$repo" "$clone/repo"
   start=$(date +%s)
   (cd "$clone/repo" && env -i PATH="$PATH" HOME="$HOME" CI=true bash .ci/run < /dev/null > "$clone/run.log" 2>&1)
