@@ -8,7 +8,8 @@ N=${1:-5}
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 node -e 'for(;;){}' &
 busy=$!
-trap 'kill $busy 2>/dev/null' EXIT INT TERM
+trap 'kill $busy 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 for i in $(seq 1 "$N"); do
   clone="$(mktemp -d)"
   chmod 755 "$clone"  # the permission tests run a child as user nobody, who must reach the checkout

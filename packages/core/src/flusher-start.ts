@@ -31,6 +31,7 @@ export function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherTh
     worker.once('exit', () => {
       // However it ended, nobody may wait for it any more: writers and flush() write themselves.
       Atomics.store(ctl.i32, FLUSHER_STATE, FlusherState.STOPPED)
+      Atomics.notify(ctl.i32, FLUSHER_STATE)
       Atomics.add(ctl.i32, SET_FREED, 1)
       Atomics.notify(ctl.i32, SET_FREED)
       Atomics.notify(ctl.i32, FLUSH_DONE)
@@ -58,6 +59,23 @@ export function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherTh
   })
   const thread: FlusherThread = { worker, exited, ready, started: false, pinned: false }
   return thread
+}
+
+/**
+ * Blocks until the flusher thread has stopped, at most `ms`; for the exit hook, after STOP is set.
+ * Node terminates worker threads once the 'exit' listeners return, and a worker terminated inside
+ * a koffi call (binding the library as it starts, or converting a write's result) aborts the whole
+ * process: koffi's napi_throw fails on a terminating isolate and that is a fatal error. With STOP
+ * set, a flusher that is running or still starting stops within one pass of its loop.
+ */
+export function awaitFlusherStop(i32: Int32Array, ms: number): void {
+  const deadline = performance.now() + ms
+  for (;;) {
+    const state = Atomics.load(i32, FLUSHER_STATE)
+    const left = deadline - performance.now()
+    if (state === FlusherState.STOPPED || left <= 0) return
+    Atomics.wait(i32, FLUSHER_STATE, state, left)
+  }
 }
 
 /** How long a flusher that reported STOPPED gets to exit before it is let go (ms). */

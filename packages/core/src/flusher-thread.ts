@@ -126,11 +126,13 @@ function finalFlush(): void {
 }
 
 Atomics.store(i32, FLUSHER_STATE, FlusherState.RUNNING)
+Atomics.notify(i32, FLUSHER_STATE)
 parentPort?.postMessage({ type: 'ready' })
 try {
   run()
 } finally {
   Atomics.store(i32, FLUSHER_STATE, FlusherState.STOPPED)
+  Atomics.notify(i32, FLUSHER_STATE)
   // Writers blocked on a full buffer look at FLUSHER_STATE when woken and write themselves.
   Atomics.add(i32, SET_FREED, 1)
   Atomics.notify(i32, SET_FREED)

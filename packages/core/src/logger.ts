@@ -50,7 +50,7 @@ import { errnoName, IoError } from './errno-name.js'
 import { onExit } from './exit-hook.js'
 import { announcedFallback, announceFallback, type FallbackEvent } from './fallback-event.js'
 import { chooseSeriesFile, currentFilePath, type SeriesChoice } from './file-rotation.js'
-import { type FlusherThread, flusherFinished, startFlusher } from './flusher-start.js'
+import { awaitFlusherStop, type FlusherThread, flusherFinished, startFlusher } from './flusher-start.js'
 import { BLOCK_HEADER_SIZE } from './framed-format.js'
 import {
   basePathOf,
@@ -79,6 +79,8 @@ const LEAK_REASON = 'a writer never committed its reservation; its buffers are n
 
 /** How long the exit hook waits for a flush in progress in the flusher thread before giving up. */
 const EXIT_LOCK_TIMEOUT_MS = 10_000
+/** How long the exit hook waits for the flusher thread to stop before the process ends (ms). */
+const EXIT_STOP_WAIT_MS = 2_000
 
 /**
  * A file logger. Create one with {@link createLogger}; log from any thread (see {@link attach});
@@ -344,6 +346,7 @@ export class Logger extends EventEmitter {
     } finally {
       unlockIo(i32)
     }
+    awaitFlusherStop(i32, EXIT_STOP_WAIT_MS)
   }
 
   private release(): void {
