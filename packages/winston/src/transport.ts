@@ -92,13 +92,14 @@ export class AsyncDirectTransport extends TransportStream {
 
   /**
    * Writes `info[MESSAGE]` (the entry as winston's formats made it) as one entry, emits
-   * `'logged'` and calls back at once: the entry is in memory, the disk comes later.
+   * `'logged'` and calls back at once: the entry is in memory, the disk comes later. The
+   * callback is optional (winston always passes one; code calling `log()` directly may not).
    */
-  override log(info: LogEntry, callback: () => void): void {
+  override log(info: LogEntry, callback?: () => void): void {
     this.append(messageOf(info))
     this.emit('logged', info)
     if (this._ending === true && isHandlerEntry(info)) this.finishForHandler()
-    callback()
+    callback?.()
   }
 
   /**
