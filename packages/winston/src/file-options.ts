@@ -8,8 +8,10 @@ import { ConfigError, type LogFormat, type RotateOptions } from '@asyncdirect/co
  */
 export interface FileTransportOptions {
   /**
-   * The log file. As with File, the directory part is ignored when `dirname` is given;
-   * `'winston.log'` when only `dirname` is.
+   * The log file. Created when missing; an existing file is appended to, never truncated. One
+   * writer per file: a second transport (or any asyncdirect logger, in this process or
+   * another) on the same file fails. As with File, the directory part is ignored when
+   * `dirname` is given; `'winston.log'` when only `dirname` is.
    */
   filename?: string
   /** The directory of the log file (File's). Default: the directory part of `filename`. */
