@@ -118,6 +118,15 @@ describe('query()', () => {
     await end(logger)
   })
 
+  it("reads the framed format too (the core's reader), where File has no equivalent", async () => {
+    const ours = new AsyncDirectTransport({ filename: join(tempDir(), 'app.log'), fileFormat: 'framed' })
+    const logger = winston.createLogger({ format: winston.format.json(), transports: [ours] })
+    for (let i = 0; i < 3; i++) logger.warn('framed', { seq: i })
+    const found = await queryOf(ours, { order: 'asc', fields: ['seq'] })
+    expect(found).toEqual([{ seq: 0 }, { seq: 1 }, { seq: 2 }])
+    await end(logger)
+  })
+
   it('a line that is not JSON is an error, as with File', async () => {
     const dir = tempDir()
     const file = new winston.transports.File({ filename: join(dir, 'file.log') })
