@@ -1,6 +1,7 @@
 import {
   type BackpressurePolicy,
   ConfigError,
+  defaultConfig,
   type LogFormat,
   type LoggerConfig,
   type ReopenSignal,
@@ -9,22 +10,19 @@ import {
   resolveConfig,
 } from '@asyncdirect/core'
 import type TransportStream from 'winston-transport'
+import { FILE_KEYS, type FileBehaviour, type FileTransportOptions, mapFileOptions } from './file-options.js'
 
 /** A logform format, as `winston.format.json()` returns. */
 export type WinstonFormat = NonNullable<TransportStream.TransportStreamOptions['format']>
 
 /**
- * Options of {@link AsyncDirectTransport}: the file, the core logger's options, and winston's
- * own transport options. Only `filename` is required.
+ * Options of {@link AsyncDirectTransport}: winston File's options (see
+ * {@link FileTransportOptions}), the core logger's options, and winston's own transport
+ * options. Only `filename` (or `dirname`) is required.
  */
-export interface AsyncDirectTransportOptions {
-  /**
-   * The log file. Created when missing (mode `mode`); an existing file is appended to, never
-   * truncated. One writer per file: a second transport (or any asyncdirect logger, in this
-   * process or another) on the same file fails.
-   */
-  filename: string
-
+export interface AsyncDirectTransportOptions
+  extends FileTransportOptions,
+    Omit<LoggerConfig, 'path' | 'format'> {
   /**
    * Bytes of one buffer set (there are two). Default 64 MiB, split evenly into `numShards` shards;
    * a multiple of `numShards` × 4096, from `numShards` × 4 KiB to `numShards` × 512 MiB.
@@ -52,14 +50,14 @@ export interface AsyncDirectTransportOptions {
   directIO?: boolean
   /** Open with O_DSYNC, so every write to disk is durable when it completes. Default true. */
   dsync?: boolean
-  /** Create missing parent directories (mode 0o750). Default false. */
+  /** Create missing parent directories (mode 0o750). Default true, as File creates its `dirname`. */
   mkdir?: boolean
   /** Permission bits of a newly created file, 0 to 0o7777. Default 0o640. */
   mode?: number
   /**
    * Rotation (the core's): `{ size: '64MiB', interval: 'daily', maxFiles: 14, maxAge: '30d',
    * symlink: true }`, any of them. `filename` then names a series, `app.2026-11-25.1.log`, ...;
-   * see the core README. Default: none.
+   * see the core README. Default: none (File's `maxsize`, `maxFiles` and `tailable` set it too).
    */
   rotate?: RotateOptions
   /** Reopen the file on this signal (`'SIGHUP'`), for an external logrotate in create mode. Default false. */
@@ -86,34 +84,18 @@ export interface WinstonOptions {
   handleRejections?: boolean
 }
 
-const CORE_KEYS = [
-  'bufferSize',
-  'numShards',
-  'flushInterval',
-  'flushTimeout',
-  'useMMap',
-  'backpressure',
-  'directIO',
-  'dsync',
-  'mkdir',
-  'mode',
-  'rotate',
-  'reopenOnSignal',
-] as const
+/** The core's options, as its defaults name them: `path` and `format` are named otherwise here. */
+const CORE_KEYS = Object.keys(defaultConfig('')).filter((k) => k !== 'path' && k !== 'format')
 const WINSTON_KEYS = ['level', 'silent', 'format', 'handleExceptions', 'handleRejections'] as const
-const ACCEPTED = ['filename', ...CORE_KEYS, 'fileFormat', ...WINSTON_KEYS]
+const ACCEPTED: string[] = [...FILE_KEYS, ...CORE_KEYS, 'fileFormat', ...WINSTON_KEYS]
 
 /** What a user switching from another transport may have meant by a key this one does not know. */
 const HINTS: Record<string, string> = {
   path: "the file is named by 'filename'",
-  dirname: "give the whole path in 'filename' (and mkdir: true to create the directory)",
-  maxsize: "use rotate: { size } (bytes, or a string such as '64MiB')",
-  maxFiles: 'use rotate: { maxFiles } (with a size or an interval to rotate by)',
-  tailable:
-    'rotated files are named by date and number (see rotate); symlink: true keeps filename pointing at the current one',
-  zippedArchive: 'rotated files are not compressed; compress them with logrotate or a cron job',
-  eol: "each entry ends with '\\n' in the lines format",
-  options: 'file open flags are chosen by the core (O_DIRECT, O_DSYNC, append)',
+  stream:
+    'File writes to a stream with it (deprecated there); this transport writes a file with O_DIRECT: use winston.transports.Stream for a stream',
+  rotationFormat:
+    'rotated files are named by date and number (see rotate); symlink: true (or tailable) keeps filename pointing at the current one',
 }
 
 function checkWinstonOptions(options: Record<string, unknown>): WinstonOptions {
@@ -148,6 +130,7 @@ function checkWinstonOptions(options: Record<string, unknown>): WinstonOptions {
 export function splitOptions(options: AsyncDirectTransportOptions): {
   core: ResolvedConfig
   winston: WinstonOptions
+  file: FileBehaviour
 } {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ConfigError('filename', "expected an options object such as { filename: '/var/log/app.log' }")
@@ -159,12 +142,18 @@ export function splitOptions(options: AsyncDirectTransportOptions): {
       throw new ConfigError(key, `unknown option${hint}; accepted options are ${ACCEPTED.join(', ')}`)
     }
   }
-  if (given.filename === undefined) {
-    throw new ConfigError('filename', "required: the log file's path, e.g. '/var/log/app.log'")
-  }
-  const core: Record<string, unknown> = { path: given.filename, format: given.fileFormat ?? 'lines' }
+  const format = (given.fileFormat ?? 'lines') as LogFormat
+  const mapped = mapFileOptions(given, format)
+  const core: Record<string, unknown> = { path: mapped.path, format }
   for (const key of CORE_KEYS) core[key] = given[key]
-  return { core: resolveCoreConfig(core as unknown as LoggerConfig), winston: checkWinstonOptions(given) }
+  core.rotate ??= mapped.rotate
+  core.mode ??= mapped.mode
+  core.mkdir ??= true
+  return {
+    core: resolveCoreConfig(core as unknown as LoggerConfig),
+    winston: checkWinstonOptions(given),
+    file: mapped.behaviour,
+  }
 }
 
 /** The core's names for the two options this transport names otherwise. */

@@ -1,17 +1,27 @@
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import {
   announceFallback,
+  compareSeriesFiles,
   type FallbackEvent,
   type FlushMetrics,
   type LogFormat,
   type Logger,
+  listSeries,
   openLogger,
+  type ResolvedConfig,
   type StatsSnapshot,
 } from '@asyncdirect/core'
 import TransportStream from 'winston-transport'
+import type { FileBehaviour } from './file-options.js'
 import { isHandlerEntry, type LogEntry, messageOf } from './log-entry.js'
+import { type QueriedEntry, type QueryOptions, queryEntries } from './log-query.js'
+import { type EntryStream, type StreamOptions, streamEntries } from './log-stream.js'
 import { type AsyncDirectTransportOptions, splitOptions } from './options.js'
 import { type CoreWarning, describeWarning, reportProblem } from './report-problem.js'
+import { listArchives, RotatedArchive } from './rotated-archive.js'
+
+/** What `query()` calls back with: an error, or the entries. */
+export type QueryCallback = (error: Error | null, entries?: QueriedEntry[]) => void
 
 /** One write of winston's batched path (`_writev`), as `logv` receives it. */
 export interface WriteRequest {
@@ -46,14 +56,26 @@ export interface WriteRequest {
  * is off, with a stable `code` and the `reason`; a listener added later is called too, and
  * `stats.fallbackReason` says the same); `'error'` when the last write at `end()` fails (the
  * entries still buffered are lost). Winston re-emits both on the logger. A file that cannot be
- * opened throws from the constructor.
+ * opened throws from the constructor (with `lazy`, it is a `'warn'` at the entry that tried).
+ *
+ * winston's `logger.query()` and `logger.stream()` read the file (every file of a rotated
+ * series, for `query()`) as File's do: see {@link AsyncDirectTransport.query}.
  */
 export class AsyncDirectTransport extends TransportStream {
   /** The log file's absolute path. */
   readonly filename: string
+  /** The log file's directory (File's property). */
+  readonly dirname: string
+  /** The transport's name (`name`, default `'file'`): the key of its results in `logger.query()`. */
+  readonly name: string
   /** The on-disk format. */
   readonly fileFormat: LogFormat
-  private readonly core: Logger
+  private readonly config: ResolvedConfig
+  private readonly behaviour: FileBehaviour
+  private opened: Logger | null = null
+  private archive: RotatedArchive | null = null
+  /** Entries dropped because a `lazy` open failed, or logged after a close that came before any open. */
+  private droppedUnopened = 0
   private closing: Promise<void> | undefined
   /**
    * Set by winston's exception and rejection handlers on the transports they wait for: they
@@ -66,20 +88,40 @@ export class AsyncDirectTransport extends TransportStream {
   /**
    * Checks the options and opens (or creates) and locks the file, synchronously, with the core's
    * `openLogger`: entries logged from here on go straight into the buffers, even before the
-   * core logger's flusher thread runs (see {@link AsyncDirectTransport.ready}).
+   * core logger's flusher thread runs (see {@link AsyncDirectTransport.ready}). With `lazy: true`
+   * the file is opened by the first entry instead (or by `stream()`, `ready()`, `reopen()`,
+   * `stats`, `currentFile` or `logger`, which need it); a transport closed before that creates
+   * no file.
    * @throws {ConfigError} naming the option, for an unknown option, a missing `filename` or a
    *   value out of range.
    * @throws {FileLockedError} when another transport or asyncdirect logger, in this process or
    *   another, already writes the file.
-   * @throws {IoError} when the file cannot be opened (the errno name is the `code`).
+   * @throws {IoError} when the file cannot be opened (the errno name is the `code`). With
+   *   `lazy`, an entry that cannot open it is dropped (counted in `droppedLogs`) with a `'warn'`.
    */
   constructor(options: AsyncDirectTransportOptions) {
-    const { core, winston } = splitOptions(options)
+    const { core, winston, file } = splitOptions(options)
     super(winston)
     this.filename = resolve(core.path)
+    this.dirname = dirname(this.filename)
+    this.name = file.name
     this.fileFormat = core.format
-    const logger = openLogger({ ...core, path: this.filename })
-    this.core = logger
+    this.config = { ...core, path: this.filename }
+    this.behaviour = file
+    if (!file.lazy) this.open()
+  }
+
+  /** The core logger, opened on first use with `lazy`. */
+  private get core(): Logger {
+    if (this.opened) return this.opened
+    if (this.closing)
+      throw new Error(`asyncdirect: ${this.filename}: closed before its file was opened (lazy)`)
+    return this.open()
+  }
+
+  private open(): Logger {
+    const logger = openLogger(this.config)
+    this.opened = logger
     logger.on('error', (err: Error) => reportProblem(this, err))
     // The core also gives each of these a one-time process warning.
     logger.on('warning', (w: CoreWarning) => this.emit('warn', new Error(describeWarning(w))))
@@ -88,17 +130,33 @@ export class AsyncDirectTransport extends TransportStream {
       () => this.emit('open', logger.path),
       (err: Error) => reportProblem(this, err),
     )
+    const { rotate } = this.config
+    if (this.behaviour.zippedArchive && (rotate.size > 0 || rotate.interval > 0)) {
+      const archive = new RotatedArchive(
+        this.filename,
+        rotate,
+        () => logger.file,
+        this.config.mode,
+        (err) => reportProblem(this, err),
+      )
+      this.archive = archive
+      logger.on('rotate', () => void archive.archiveFinished())
+      // Files an earlier run rotated but did not get to compress.
+      void archive.archiveFinished()
+    }
+    return logger
   }
 
   /**
    * Writes `info[MESSAGE]` (the entry as winston's formats made it) as one entry, emits
-   * `'logged'` and calls back at once: the entry is in memory, the disk comes later.
+   * `'logged'` and calls back at once: the entry is in memory, the disk comes later. The
+   * callback is optional (winston always passes one; code calling `log()` directly may not).
    */
-  override log(info: LogEntry, callback: () => void): void {
+  override log(info: LogEntry, callback?: () => void): void {
     this.append(messageOf(info))
     this.emit('logged', info)
     if (this._ending === true && isHandlerEntry(info)) this.finishForHandler()
-    callback()
+    callback?.()
   }
 
   /**
@@ -137,7 +195,7 @@ export class AsyncDirectTransport extends TransportStream {
    * retried).
    */
   flush(): Promise<void> {
-    return this.core.flush()
+    return this.opened ? this.opened.flush() : Promise.resolve()
   }
 
   /**
@@ -148,7 +206,12 @@ export class AsyncDirectTransport extends TransportStream {
    */
   override close(): Promise<void> {
     if (!this.closing) {
-      this.closing = this.core.close()
+      const opened = this.opened
+      // A lazy transport that never logged creates no file. With zippedArchive, the files
+      // rotated up to the end are compressed before close() resolves.
+      this.closing = opened
+        ? opened.close().finally(() => this.archive?.archiveFinished())
+        : Promise.resolve()
       // winston calls close() itself and ignores the promise: no unhandled rejection for that.
       // A failed write has its own 'warn' (the core's 'error' event); awaiting callers get it too.
       this.closing.catch(() => {})
@@ -170,7 +233,13 @@ export class AsyncDirectTransport extends TransportStream {
    * `flushes`, `flushErrors`, `setSwaps`, ...
    */
   getStatsSnapshot(): StatsSnapshot {
-    return this.core.getStatsSnapshot()
+    const stats = this.core.getStatsSnapshot()
+    if (this.droppedUnopened === 0) return stats
+    return {
+      ...stats,
+      totalLogs: stats.totalLogs + this.droppedUnopened,
+      droppedLogs: stats.droppedLogs + this.droppedUnopened,
+    }
   }
 
   /**
@@ -210,6 +279,54 @@ export class AsyncDirectTransport extends TransportStream {
   }
 
   /**
+   * winston's query API (what `logger.query(options, callback)` calls for each transport):
+   * calls back with the entries that File's `query()` returns for the same lines, selected the
+   * same way (see {@link QueryOptions}: `rows`/`limit`, `start`, `from`, `until`, `order`,
+   * `fields`, `level`). Everything logged before the call is written first, so it is included.
+   * Reads every file of a rotated series, oldest first (`.gz` archives too, in the lines
+   * format), as one log; File reads only its current file. Calls back with the `SyntaxError`
+   * of the first line that is not JSON, as File does.
+   */
+  query(options?: QueryOptions | QueryCallback, callback?: QueryCallback): void {
+    const done = typeof options === 'function' ? options : (callback ?? (() => {}))
+    const query = typeof options === 'function' ? {} : (options ?? {})
+    this.readAll(query).then(
+      (entries) => done(null, entries),
+      (err: Error) => done(err),
+    )
+  }
+
+  private async readAll(query: QueryOptions): Promise<QueriedEntry[]> {
+    if (!this.opened) return []
+    // A failed write is reported already; what the files hold is still read.
+    await this.flush().catch(() => {})
+    const read = async (): Promise<QueriedEntry[]> => queryEntries(await this.logFiles(), query)
+    // Not while an archive is compressed: the file could be listed twice or not at all.
+    return this.archive ? this.archive.exclusive(read) : read()
+  }
+
+  /** The files of the log, oldest first. */
+  private async logFiles(): Promise<string[]> {
+    const { rotate } = this.config
+    if (rotate.size === 0 && rotate.interval === 0) return [this.filename]
+    const files = listSeries(this.filename)
+    if (this.fileFormat === 'lines') files.push(...(await listArchives(this.filename)))
+    return files.sort(compareSeriesFiles).map((f) => f.path)
+  }
+
+  /**
+   * winston's stream API (what `logger.stream(options)` calls): a stream that emits `'log'` with
+   * each entry of the file (parsed; `'data'` with its line first), from line `start + 1` on
+   * (File's counting; default every entry), then each entry as it reaches the file, until
+   * `destroy()`. Follows the file across rotations (File's stays on the file it opened).
+   */
+  stream(options: StreamOptions = {}): EntryStream {
+    // With lazy, the file is opened here: the follower needs it.
+    void this.core
+    return streamEntries(this.filename, options ?? {}, (err) => reportProblem(this, err))
+  }
+
+  /**
    * The stream's last step before `'finish'` (after `end()`, which winston's `logger.end()`
    * calls on every transport): closes the file, so `'finish'` means every entry is durable.
    */
@@ -217,9 +334,24 @@ export class AsyncDirectTransport extends TransportStream {
     this.close().then(() => callback(), callback)
   }
 
-  private append(entry: string): void {
+  private append(message: string): void {
+    const entry = this.behaviour.suffix === '' ? message : message + this.behaviour.suffix
     // A closed core logger drops the entry and counts it.
-    this.core.log(entry)
+    if (this.opened) {
+      this.opened.log(entry)
+      return
+    }
+    if (this.closing) {
+      this.droppedUnopened++
+      return
+    }
+    try {
+      this.open().log(entry)
+    } catch (err) {
+      // `lazy`: File reports a file it cannot open as an event too; the next entry tries again.
+      this.droppedUnopened++
+      reportProblem(this, err as Error)
+    }
   }
 
   /**

@@ -335,7 +335,9 @@ describe('AsyncDirectTransport with winston', () => {
 
   it('a file that cannot be opened throws from the constructor', () => {
     const filename = join(tempDir(), 'missing-dir', 'app.log')
-    expect(() => new AsyncDirectTransport({ filename })).toThrow(expect.objectContaining({ code: 'ENOENT' }))
+    expect(() => new AsyncDirectTransport({ filename, mkdir: false })).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    )
   })
 
   it("emits 'open' with the path once the flusher thread runs", async () => {
@@ -344,9 +346,9 @@ describe('AsyncDirectTransport with winston', () => {
     expect(path).toBe(t.filename)
   })
 
-  it('mkdir: true creates the directory', async () => {
+  it('a missing directory is created, as File creates it (mkdir defaults to true)', async () => {
     const filename = join(tempDir(), 'a', 'b', 'app.log')
-    const t = transport({ filename, mkdir: true })
+    const t = transport({ filename })
     const logger = winston.createLogger({ transports: [t] })
     logger.info('made it')
     await end(logger)
