@@ -452,6 +452,7 @@ export function openLogger(config: LoggerConfig): Logger {
       directIO: cfg.directIO,
       flushTimeout: cfg.flushTimeout,
       flushInterval: cfg.flushInterval,
+      writeDelay: cfg.writeDelay,
       backpressure: cfg.backpressure,
       dsync: cfg.dsync,
       format: cfg.format,

@@ -54,6 +54,7 @@ describe('defaultConfig', () => {
       bufferSize: 64 * MiB,
       numShards: 8,
       flushInterval: 10_000,
+      writeDelay: 100,
       flushTimeout: 10,
       useMMap: false,
       format: 'framed',
