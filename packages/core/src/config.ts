@@ -45,7 +45,10 @@ export interface LoggerConfig {
   directIO?: boolean
   /** Open with O_DSYNC so that every flush is durable when it returns. Default true. */
   dsync?: boolean
-  /** Permission bits for a newly created file. Default 0o640. */
+  /**
+   * Permission bits for a newly created file, before the process umask applies. Default 0o666
+   * (so 0o644 under the usual umask 022), as `fs.open`, pino and winston create files.
+   */
   mode?: number
   /** Create missing parent directories (mode 0o750). Default false. */
   mkdir?: boolean
@@ -132,7 +135,7 @@ export function defaultConfig(path: string): ResolvedConfig {
     backpressure: 'block',
     directIO: true,
     dsync: true,
-    mode: 0o640,
+    mode: 0o666,
     mkdir: false,
     rotate: NO_ROTATION,
     reopenOnSignal: false,
@@ -231,7 +234,7 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   checkChoice('backpressure', merged.backpressure, ['block', 'drop'] as const)
   checkBoolean('directIO', merged.directIO)
   checkBoolean('dsync', merged.dsync)
-  checkInteger('mode', merged.mode, 0, 0o7777, ' (permission bits, e.g. 0o640)')
+  checkInteger('mode', merged.mode, 0, 0o7777, ' (permission bits, e.g. 0o644)')
   checkBoolean('mkdir', merged.mkdir)
   merged.rotate = resolveRotation(config.rotate)
   if (merged.reopenOnSignal !== false)
