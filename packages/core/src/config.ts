@@ -18,8 +18,21 @@ export interface LoggerConfig {
   bufferSize?: number
   /** Shards per buffer set, 1 to 256. Default 8. */
   numShards?: number
-  /** Milliseconds after which buffered entries are written even if no set filled up. Default 10 000. */
+  /**
+   * Milliseconds after which buffered entries are written and made durable even if no set filled
+   * up. Default 10 000. (They reach the file sooner: see {@link LoggerConfig.writeDelay}.)
+   */
   flushInterval?: number
+  /**
+   * The longest an entry waits in memory before it is written to the file when its buffer set does
+   * not fill first, in milliseconds (1 to 3 600 000): so that `tail -f` sees it. Default 100 for
+   * the `'lines'` format and 1000 for `'framed'`, whose every write pads each shard's entries to a
+   * whole block (at a trickle of entries, a short delay mostly writes padding). A set that fills
+   * within the delay is written whole, as before, in one large write. Early writes are not made
+   * durable on their own (framed writes are, being O_DSYNC); `flushInterval` still does that. A
+   * delay of `flushInterval` or more leaves only the interval.
+   */
+  writeDelay?: number
   /** Milliseconds a flush waits for writers that reserved space to finish copying. Default 10. */
   flushTimeout?: number
   /** One anonymous mmap region cut into shards instead of one mapping per shard. Default false. */
@@ -32,7 +45,10 @@ export interface LoggerConfig {
   directIO?: boolean
   /** Open with O_DSYNC so that every flush is durable when it returns. Default true. */
   dsync?: boolean
-  /** Permission bits for a newly created file. Default 0o640. */
+  /**
+   * Permission bits for a newly created file, before the process umask applies. Default 0o666
+   * (so 0o644 under the usual umask 022), as `fs.open`, pino and winston create files.
+   */
   mode?: number
   /** Create missing parent directories (mode 0o750). Default false. */
   mkdir?: boolean
@@ -112,13 +128,14 @@ export function defaultConfig(path: string): ResolvedConfig {
     bufferSize: 64 * MiB,
     numShards: 8,
     flushInterval: 10_000,
+    writeDelay: 100,
     flushTimeout: 10,
     useMMap: false,
     format: 'framed',
     backpressure: 'block',
     directIO: true,
     dsync: true,
-    mode: 0o640,
+    mode: 0o666,
     mkdir: false,
     rotate: NO_ROTATION,
     reopenOnSignal: false,
@@ -139,6 +156,9 @@ export function rotates(rotation: ResolvedRotation): boolean {
 }
 
 const KNOWN_KEYS = new Set(Object.keys(defaultConfig('')))
+
+/** The framed format's default writeDelay (see {@link LoggerConfig.writeDelay}). */
+const FRAMED_WRITE_DELAY = 1000
 
 function checkInteger(field: string, value: unknown, min: number, max: number, unit = ''): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -206,13 +226,15 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     )
   }
   checkInteger('flushInterval', merged.flushInterval, 1, 3_600_000, ' milliseconds')
+  if (config.writeDelay === undefined && merged.format === 'framed') merged.writeDelay = FRAMED_WRITE_DELAY
+  checkInteger('writeDelay', merged.writeDelay, 1, 3_600_000, ' milliseconds')
   checkInteger('flushTimeout', merged.flushTimeout, 0, 60_000, ' milliseconds')
   checkBoolean('useMMap', merged.useMMap)
   checkChoice('format', merged.format, ['framed', 'lines'] as const)
   checkChoice('backpressure', merged.backpressure, ['block', 'drop'] as const)
   checkBoolean('directIO', merged.directIO)
   checkBoolean('dsync', merged.dsync)
-  checkInteger('mode', merged.mode, 0, 0o7777, ' (permission bits, e.g. 0o640)')
+  checkInteger('mode', merged.mode, 0, 0o7777, ' (permission bits, e.g. 0o644)')
   checkBoolean('mkdir', merged.mkdir)
   merged.rotate = resolveRotation(config.rotate)
   if (merged.reopenOnSignal !== false)

@@ -2,9 +2,11 @@
  * The flusher: a worker thread (unref'd by its owner, so it never keeps the process alive) that
  * sleeps on the control block and writes buffer sets to the file.
  *
- * It wakes on FLUSHER_WAKE (a swap, a flush() ticket, close) or after at most one second, and
- * then, holding the I/O lock: writes every PENDING set; writes the active set too when a flush()
- * ticket is open or `flushInterval` has passed since the last flush; returns quarantined sets once
+ * It wakes on FLUSHER_WAKE (a swap, a flush() ticket, close), to look at the active set (at least
+ * every `writeDelay / 2`, write-delay.ts) or after at most one second, and then, holding the I/O
+ * lock: writes every PENDING set; writes the active set too, and makes everything durable, when a
+ * flush() ticket is open or `flushInterval` has passed since the last flush; else writes the active
+ * set alone once its oldest entry may have waited `writeDelay`; returns quarantined sets once
  * their late records are written (late-records.ts). A failed write keeps its set PENDING and is
  * retried with a growing delay (10 ms to 1 s), so a full disk costs retries, not data. Between
  * writes it also moves to the next file of a rotated series at an interval boundary, and handles
@@ -12,6 +14,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import {
+  ACTIVE_GEN,
   FINAL,
   FLUSH_DONE,
   FLUSH_FAILED,
@@ -31,6 +34,7 @@ import {
 import type { FlushReport } from './flush-context.js'
 import { type LoggerHandle, openThreadView } from './logger-handle.js'
 import { toMessage } from './thread-messages.js'
+import { WriteDelay } from './write-delay.js'
 
 const handle = workerData as LoggerHandle
 const report = (r: FlushReport) => parentPort?.postMessage(toMessage(r))
@@ -43,6 +47,7 @@ const FINAL_ATTEMPTS = 5
 function run(): void {
   let lastFlush = performance.now()
   let retryDelay = 0
+  const delay = new WriteDelay(handle.writeDelay, lastFlush)
   for (;;) {
     const wake = Atomics.load(i32, FLUSHER_WAKE)
     if (Atomics.load(i32, STOP) === 1) {
@@ -54,6 +59,8 @@ function run(): void {
     const needRoom = Atomics.exchange(i32, NEED_ROOM, 0) === 1
     const due =
       needRoom || now - lastFlush >= handle.flushInterval || requested > Atomics.load(i32, FLUSH_DONE)
+    const gen = Atomics.load(i32, ACTIVE_GEN)
+    const early = delay.look(now, gen, flusher.hasData(gen & 1)) && !due
     const reopen = Atomics.load(i32, REOPEN_REQUESTED)
     let ok: boolean
     lockIo(i32)
@@ -68,6 +75,10 @@ function run(): void {
       if (ok && due) {
         ok = flusher.flushAll()
         lastFlush = now
+        delay.written()
+      } else if (ok && early) {
+        ok = flusher.writeActive()
+        delay.written()
       }
       ok = flusher.flushLate(false) && ok
       flusher.foldCounters()
@@ -91,8 +102,10 @@ function run(): void {
       backOff(retryDelay, requested)
       continue
     }
-    const untilInterval = handle.flushInterval - (performance.now() - lastFlush)
-    Atomics.wait(i32, FLUSHER_WAKE, wake, Math.max(1, Math.min(untilInterval, MAX_IDLE_MS)))
+    const after = performance.now()
+    const untilInterval = handle.flushInterval - (after - lastFlush)
+    const sleep = Math.min(untilInterval, delay.sleep(after), MAX_IDLE_MS)
+    Atomics.wait(i32, FLUSHER_WAKE, wake, Math.max(1, sleep))
   }
 }
 

@@ -175,45 +175,52 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
     if (locked === -11) throw new FileLockedError(path, lockedBy)
     throw IoError.fromErrno(locked, 'flock', path)
   }
-  const align = new Uint32Array(3)
-  const r = lib.dioAlign(fd, align)
-  const alignment = blockAlignment(r === 0 ? align[1]! : 4096, fstatSync(fd).blksize)
-  const memAlignment = r === 0 ? Math.max(align[0]!, MIN_BLOCK_ALIGNMENT) : 4096
-  let direct = config.directIO && fallbackReason === null && lib.isDirect(fd) === 1
-  if (direct && probe) {
-    const failed = probeDirectWrite(lib, path, alignment, memAlignment)
-    if (failed) {
-      direct = false
-      fallbackReason = failed
-    }
-  }
+  // Whatever fails from here (a reopen() or a rotation meets it in a running logger) must not
+  // leave a descriptor open, least of all the locked one: it would lock the path until exit.
   const fds = [fd]
-  let writeFd = fd
-  if (config.directIO && !direct) {
-    // Buffered writes go through node:fs on a descriptor of their own, without O_DIRECT;
-    // the locked descriptor stays open to hold the lock.
-    writeFd = nativeOpen(lib, path, config.dsync ? OPEN_DSYNC : 0)
-    fds.push(writeFd)
-  }
-  let bufferedFd = direct ? -1 : writeFd
-  if (direct && config.format === 'lines') {
-    // Without O_DSYNC: the partial block is rewritten by the next flush anyway, so it is made
-    // durable with one fdatasync where a flush must be durable (lines-output.ts), not per write.
-    bufferedFd = nativeOpen(lib, path, 0)
-    fds.push(bufferedFd)
-  }
-  const size = lib.fileSize(fd)
-  if (size < 0) throw IoError.fromErrno(size, 'statx', path)
-  return {
-    path,
-    fd: writeFd,
-    fds,
-    direct,
-    alignment,
-    memAlignment,
-    bufferedFd,
-    ...prepareTail(config, path, size, alignment),
-    fallbackReason: config.directIO ? fallbackReason : null,
+  try {
+    const align = new Uint32Array(3)
+    const r = lib.dioAlign(fd, align)
+    const alignment = blockAlignment(r === 0 ? align[1]! : 4096, fstatSync(fd).blksize)
+    const memAlignment = r === 0 ? Math.max(align[0]!, MIN_BLOCK_ALIGNMENT) : 4096
+    let direct = config.directIO && fallbackReason === null && lib.isDirect(fd) === 1
+    if (direct && probe) {
+      const failed = probeDirectWrite(lib, path, alignment, memAlignment)
+      if (failed) {
+        direct = false
+        fallbackReason = failed
+      }
+    }
+    let writeFd = fd
+    if (config.directIO && !direct) {
+      // Buffered writes go through node:fs on a descriptor of their own, without O_DIRECT;
+      // the locked descriptor stays open to hold the lock.
+      writeFd = nativeOpen(lib, path, config.dsync ? OPEN_DSYNC : 0)
+      fds.push(writeFd)
+    }
+    let bufferedFd = direct ? -1 : writeFd
+    if (direct && config.format === 'lines') {
+      // Without O_DSYNC: the partial block is rewritten by the next flush anyway, so it is made
+      // durable with one fdatasync where a flush must be durable (lines-output.ts), not per write.
+      bufferedFd = nativeOpen(lib, path, 0)
+      fds.push(bufferedFd)
+    }
+    const size = lib.fileSize(fd)
+    if (size < 0) throw IoError.fromErrno(size, 'statx', path)
+    return {
+      path,
+      fd: writeFd,
+      fds,
+      direct,
+      alignment,
+      memAlignment,
+      bufferedFd,
+      ...prepareTail(config, path, size, alignment),
+      fallbackReason: config.directIO ? fallbackReason : null,
+    }
+  } catch (err) {
+    closeDescriptors(fds, lib)
+    throw err
   }
 }
 
@@ -306,15 +313,20 @@ function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
     throw missingDirectory(err, path)
   }
   const alignment = 4096
-  return {
-    path,
-    fd,
-    fds: [fd],
-    direct: false,
-    alignment,
-    memAlignment: alignment,
-    bufferedFd: fd,
-    ...prepareTail(config, path, fstatSync(fd).size, alignment),
-    fallbackReason: null,
+  try {
+    return {
+      path,
+      fd,
+      fds: [fd],
+      direct: false,
+      alignment,
+      memAlignment: alignment,
+      bufferedFd: fd,
+      ...prepareTail(config, path, fstatSync(fd).size, alignment),
+      fallbackReason: null,
+    }
+  } catch (err) {
+    closeSync(fd)
+    throw err
   }
 }

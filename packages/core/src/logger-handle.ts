@@ -27,6 +27,8 @@ export interface LoggerHandle {
   readonly directIO: boolean
   readonly flushTimeout: number
   readonly flushInterval: number
+  /** The longest an entry waits before the flusher writes it when its set does not fill (ms). */
+  readonly writeDelay: number
   readonly backpressure: BackpressurePolicy
   /** Whether a descriptor opened after a fallback to buffered I/O gets O_DSYNC. */
   readonly dsync: boolean

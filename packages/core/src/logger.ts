@@ -155,8 +155,10 @@ export class Logger extends EventEmitter {
    * Writes everything logged so far into the current file, then closes it and opens the same path
    * again: after an external `logrotate` (create mode) renamed the file away, the old file is
    * complete and the new one gets every later entry. Entries logged meanwhile are kept in memory,
-   * never dropped for it. Rejects with the {@link IoError} when the path cannot be opened (the
-   * logger then goes on writing the file it had).
+   * never dropped for it. Rejects with the {@link IoError} when the path cannot be opened, also
+   * reported as an `'error'` event (a process warning without a listener) and counted in
+   * `rotationErrors`: the logger then goes on writing the file it had, losing nothing, and a later
+   * `reopen()` tries again.
    */
   async reopen(): Promise<void> {
     const { i32 } = this.ctl
@@ -167,9 +169,9 @@ export class Logger extends EventEmitter {
     try {
       for (;;) {
         if (Atomics.load(i32, REOPEN_DONE) >= ticket) return
-        if (Atomics.load(i32, REOPEN_FAILED) >= ticket) throw this.lastError('reopen')
+        if (Atomics.load(i32, REOPEN_FAILED) >= ticket) throw this.reopenError()
         if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
-          if (!this.reopenHere(ticket)) throw this.lastError('reopen')
+          if (!this.reopenHere(ticket)) throw this.reopenError()
           return
         }
         const seen = Atomics.load(i32, REOPEN_DONE)
@@ -383,10 +385,21 @@ export class Logger extends EventEmitter {
     return true
   }
 
-  private lastError(op: string): IoError {
+  private lastError(
+    op: string,
+    detail = 'entries are still buffered; see getStatsSnapshot().flushErrors',
+  ): IoError {
     const errno = Atomics.load(this.ctl.i32, LAST_ERRNO)
     const code = errno > 0 ? errnoName(errno) : 'EIO'
-    return new IoError(code, op, this.path, 'entries are still buffered; see getStatsSnapshot().flushErrors')
+    return new IoError(code, op, this.path, detail)
+  }
+
+  /** A failed reopen() changed nothing: the logger is still on its file, every entry kept. */
+  private reopenError(): IoError {
+    return this.lastError(
+      'reopen',
+      `the logger goes on writing ${this.file}, every entry kept; see rotationErrors and flushErrors in getStatsSnapshot()`,
+    )
   }
 }
 
@@ -455,6 +468,7 @@ export function openLogger(config: LoggerConfig): Logger {
       directIO: cfg.directIO,
       flushTimeout: cfg.flushTimeout,
       flushInterval: cfg.flushInterval,
+      writeDelay: cfg.writeDelay,
       backpressure: cfg.backpressure,
       dsync: cfg.dsync,
       format: cfg.format,

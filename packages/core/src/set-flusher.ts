@@ -106,21 +106,46 @@ export class SetFlusher implements OversizeWriter {
     return this.writeAll() && this.output.sync()
   }
 
-  private writeAll(): boolean {
-    const { i32 } = this.cx.ctl
+  /**
+   * Writes what the active set holds now (swapping it out when the other set is free), without
+   * making it durable: the early write `writeDelay` asks for (write-delay.ts). One set at most,
+   * unlike {@link SetFlusher.flushAll}, which goes on while writers keep adding entries.
+   */
+  writeActive(): boolean {
     for (;;) {
-      if (!this.flushPending() || !this.flushLate(false)) return false
-      const gen = Atomics.load(i32, ACTIVE_GEN)
-      const set = gen & 1
-      if (!this.hasData(set)) return true
-      if (requestSwap(this.cx.ctl, gen)) continue // swapped (by us or a writer): write it as PENDING
-      // The other set is not FREE. Only when it is QUARANTINED (held by a late writer, for as long
-      // as that takes) is the active set written in place. Any other state means a writer is
-      // between its swap and marking the old set PENDING: that older set must be written first.
-      if (Atomics.load(i32, SET_STATE + (set ^ 1)) === SetState.QUARANTINED)
-        return this.flushSet(set, 'in-place')
-      Atomics.wait(i32, NAP, 0, 0.05)
+      const step = this.writeStep()
+      if (step === 'swapped') return this.flushPending()
+      if (step !== 'retry') return step !== 'failed'
     }
+  }
+
+  private writeAll(): boolean {
+    for (;;) {
+      const step = this.writeStep()
+      if (step === 'empty' || step === 'written') return true
+      if (step === 'failed') return false
+    }
+  }
+
+  /**
+   * Writes the pending sets, then takes the active one: `'swapped'` out (by this thread or a
+   * writer: it is PENDING now), `'written'` in place, `'empty'` when it holds nothing, `'retry'`
+   * after a short nap when another thread is mid-swap.
+   */
+  private writeStep(): 'failed' | 'empty' | 'swapped' | 'written' | 'retry' {
+    const { i32 } = this.cx.ctl
+    if (!this.flushPending() || !this.flushLate(false)) return 'failed'
+    const gen = Atomics.load(i32, ACTIVE_GEN)
+    const set = gen & 1
+    if (!this.hasData(set)) return 'empty'
+    if (requestSwap(this.cx.ctl, gen)) return 'swapped'
+    // The other set is not FREE. Only when it is QUARANTINED (held by a late writer, for as long
+    // as that takes) is the active set written in place. Any other state means a writer is
+    // between its swap and marking the old set PENDING: that older set must be written first.
+    if (Atomics.load(i32, SET_STATE + (set ^ 1)) === SetState.QUARANTINED)
+      return this.flushSet(set, 'in-place') ? 'written' : 'failed'
+    Atomics.wait(i32, NAP, 0, 0.05)
+    return 'retry'
   }
 
   /**

@@ -153,6 +153,7 @@ async function abandonedScenario(lengthWord: 'in-progress' | 'none', holes = 1) 
     numShards: 4,
     flushTimeout: 5,
     flushInterval: 3_600_000,
+    writeDelay: 3_600_000,
   })
   const warnings: unknown[] = []
   logger.on('warning', (w) => warnings.push(w))
@@ -270,6 +271,7 @@ describe('an abandoned reservation', () => {
       numShards: 2,
       flushTimeout: 50,
       flushInterval: 3_600_000,
+      writeDelay: 3_600_000,
     })
     const mainShard = shardOf(logger, () => logger.log('a'))
     const slow = reserveUncommitted(logger, 1 - mainShard, 'in-progress', 'slow record')
@@ -299,6 +301,7 @@ describe('an abandoned reservation', () => {
       numShards: 2,
       flushTimeout: 50,
       flushInterval: 3_600_000,
+      writeDelay: 3_600_000,
     })
     const warnings: { type: string }[] = []
     logger.on('warning', (w) => warnings.push(w))

@@ -120,7 +120,14 @@ describe("backpressure 'drop'", () => {
     const bufferSize = 256 * KiB
     const numShards = 2
     const shardSize = bufferSize / numShards
-    const logger = await open({ path, bufferSize, numShards, backpressure: 'drop', flushInterval: NEVER })
+    const logger = await open({
+      path,
+      bufferSize,
+      numShards,
+      backpressure: 'drop',
+      flushInterval: NEVER,
+      writeDelay: NEVER,
+    })
     // Holding the I/O lock keeps every set from being written, so both sets fill for certain.
     const { i32 } = viewControlBlock(logger.handle.control, numShards)
     expect(lockIo(i32, 60_000)).toBe(true)

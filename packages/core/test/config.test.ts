@@ -54,13 +54,14 @@ describe('defaultConfig', () => {
       bufferSize: 64 * MiB,
       numShards: 8,
       flushInterval: 10_000,
+      writeDelay: 100,
       flushTimeout: 10,
       useMMap: false,
       format: 'framed',
       backpressure: 'block',
       directIO: true,
       dsync: true,
-      mode: 0o640,
+      mode: 0o666,
       mkdir: false,
       rotate: { size: 0, interval: 0, maxFiles: 0, maxAge: 0, symlink: false },
       reopenOnSignal: false,
@@ -81,7 +82,7 @@ describe('defaultConfig', () => {
     expect(logger.log('with defaults')).toBe(true)
     await logger.close()
     expect(await readAll(path)).toEqual(['with defaults'])
-    expect(statSync(path).mode & 0o777).toBe(0o640 & ~process.umask())
+    expect(statSync(path).mode & 0o777).toBe(0o666 & ~process.umask())
   })
 })
 

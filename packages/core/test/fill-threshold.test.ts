@@ -23,12 +23,13 @@ async function until(what: string, check: () => boolean): Promise<void> {
 }
 
 async function oneShardLogger(): Promise<Logger> {
-  // One shard, and an interval far away: only the fill threshold can cause a flush here.
+  // One shard, and an interval and write delay far away: only the fill threshold can cause a flush here.
   return createLogger({
     path: join(dir, `t-${n++}.log`),
     bufferSize: SHARD,
     numShards: 1,
     flushInterval: 3_600_000,
+    writeDelay: 3_600_000,
   })
 }
 

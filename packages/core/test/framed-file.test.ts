@@ -102,7 +102,13 @@ function parseTag(entry: Buffer): { writer: number; seq: number } {
  * entries, entries near a shard's size, entries larger than a shard, and flush() calls between.
  */
 async function writeVariedFile(path: string): Promise<{ logger: Logger; expected: string[][] }> {
-  const logger = await open({ path, bufferSize: 4 * 16 * KiB, numShards: 4, flushInterval: NEVER })
+  const logger = await open({
+    path,
+    bufferSize: 4 * 16 * KiB,
+    numShards: 4,
+    flushInterval: NEVER,
+    writeDelay: NEVER,
+  })
   const writers = [logger, await attach(logger.handle), await attach(logger.handle)]
   const expected: string[][] = [[], [], []]
   const sizes = [0, 1, 10, 100, 500, 2000, 7000, 15_000, 16_000, 40_000]
@@ -129,7 +135,7 @@ async function writeVariedFile(path: string): Promise<{ logger: Logger; expected
 
 /** A file of `blocks` blocks from one writer, one flush() per block. */
 async function writeBlocks(path: string, blocks: number, perBlock: number): Promise<{ alignment: number }> {
-  const logger = await open({ path, flushInterval: NEVER })
+  const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
   for (let b = 0; b < blocks; b++) {
     for (let i = 0; i < perBlock; i++) logger.log(entryText(0, b * perBlock + i, 50 + ((i * 37) % 300)))
     await logger.flush()

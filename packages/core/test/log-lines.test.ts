@@ -65,6 +65,7 @@ describe('logLines (lines format)', () => {
       numShards: 2,
       backpressure: 'drop',
       flushInterval: NEVER,
+      writeDelay: NEVER,
     })
     const { i32 } = viewControlBlock(logger.handle.control, 2)
     // Holding the I/O lock keeps both sets from being written, so they fill for certain.

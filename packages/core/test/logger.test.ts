@@ -4,7 +4,7 @@ import { readEntries, verify } from '../dist/index.js'
 import { open, readBuffers, readStrings, tempPath } from './support/temp-loggers.js'
 
 const KiB = 1024
-// Keeps the interval flush out of the tests that look at what is still buffered.
+// Keeps the interval flush and early writes out of the tests that look at what is still buffered.
 const NEVER = 3_600_000
 
 /** Compares two long lists of strings, with a short message on failure. */
@@ -137,7 +137,7 @@ describe('statistics', () => {
 
   it('getFlushMetrics: zero before the first flush, consistent after', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER })
+    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
     const before = logger.getFlushMetrics()
     expect(before).toEqual({
       totalFlushes: 0,
@@ -177,7 +177,7 @@ describe('statistics', () => {
     const path = tempPath()
     const numShards = 4
     const bufferSize = numShards * 64 * KiB
-    const logger = await open({ path, bufferSize, numShards, flushInterval: NEVER })
+    const logger = await open({ path, bufferSize, numShards, flushInterval: NEVER, writeDelay: NEVER })
     const n = 200
     let recordBytes = 0
     for (let i = 0; i < n; i++) {
@@ -232,7 +232,7 @@ describe('buffers', () => {
 
   it('data presence: bytes are used in the shard before any flush, and none after flush()', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER })
+    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
     expect(logger.getShardStats().every((s) => s.bytesUsed === 0)).toBe(true)
     logger.log('present')
     logger.logBytes(Buffer.from('and accounted for'))
@@ -306,7 +306,7 @@ describe('lifecycle', () => {
 
   it('flush() resolves with the entries durable in the file, before close', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER })
+    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
     const first = Array.from({ length: 300 }, (_, i) => `first ${i}`)
     for (const e of first) logger.log(e)
     await logger.flush()

@@ -17,7 +17,7 @@ import { createLogger, type IoError, type LoggerConfig, readEntries } from '../d
 import { within } from './support/deadlines.js'
 import { open, tempDir } from './support/temp-loggers.js'
 
-// What a logger creates and follows on disk: files with mode 0o640 unless `mode` says otherwise
+// What a logger creates and follows on disk: files with mode 0o666 unless `mode` says otherwise
 // (an existing file keeps its mode), directories only with `mkdir: true` (mode 0o750), symlinks
 // followed as open(2) follows them, and clear IoErrors (errno name, path) where the user may not
 // write. Modes are checked with a umask of 0, so that what is seen is what the logger asked for.
@@ -58,17 +58,17 @@ async function entriesOf(path: string): Promise<string[]> {
 }
 
 describe('file and directory modes', () => {
-  it('a new file gets 0o640 by default, `mode` otherwise; the umask still applies', async () => {
+  it('a new file gets 0o666 by default, `mode` otherwise; the umask still applies', async () => {
     const dir = tempDir()
     await logOnce({ path: join(dir, 'default.log') })
-    expect(modeOf(join(dir, 'default.log'))).toBe(0o640)
+    expect(modeOf(join(dir, 'default.log'))).toBe(0o666)
     await logOnce({ path: join(dir, 'private.log'), mode: 0o600 })
     expect(modeOf(join(dir, 'private.log'))).toBe(0o600)
     await logOnce({ path: join(dir, 'shared.log'), mode: 0o644, format: 'lines' })
     expect(modeOf(join(dir, 'shared.log'))).toBe(0o644)
-    process.umask(0o077)
+    process.umask(0o027)
     await logOnce({ path: join(dir, 'umasked.log') })
-    expect(modeOf(join(dir, 'umasked.log'))).toBe(0o600)
+    expect(modeOf(join(dir, 'umasked.log'))).toBe(0o640)
     // Nothing else is left in the directory (the O_DIRECT probe file is removed).
     expect(readdirSync(dir).sort()).toEqual(['default.log', 'private.log', 'shared.log', 'umasked.log'])
   })
@@ -93,7 +93,7 @@ describe('file and directory modes', () => {
     await logOnce({ path, mkdir: true })
     expect(modeOf(join(base, 'a'))).toBe(0o750)
     expect(modeOf(join(base, 'a', 'b'))).toBe(0o750)
-    expect(modeOf(path)).toBe(0o640)
+    expect(modeOf(path)).toBe(0o666)
     // An existing directory is left as it is.
     chmodSync(join(base, 'a', 'b'), 0o755)
     await logOnce({ path, mkdir: true })
@@ -235,7 +235,7 @@ describe.skipIf(!asRoot || closed !== null)('as user nobody', () => {
     expect(await entriesOf(path)).toEqual([`written by uid ${NOBODY}`])
   })
 
-  it('a file it creates is its own, with mode 0o640 (under its umask)', async () => {
+  it('a file it creates is its own, with mode 0o666 (under its umask)', async () => {
     const dir = sharedDir(0o777)
     const path = join(dir, 'app.log')
     const r = await runAsNobody(path)
@@ -243,6 +243,6 @@ describe.skipIf(!asRoot || closed !== null)('as user nobody', () => {
     const s = statSync(path)
     expect(s.uid).toBe(NOBODY)
     // The child inherits this process's umask, 0 here.
-    expect(s.mode & 0o777).toBe(0o640)
+    expect(s.mode & 0o777).toBe(0o666)
   })
 })

@@ -4,7 +4,7 @@ import type { Logger } from '../dist/index.js'
 import { collectLoggerMetrics } from '../dist/prometheus.js'
 import { open, tempPath } from './support/temp-loggers.js'
 
-// Keeps the interval flush out of tests that count flushes.
+// Keeps the interval flush and early writes out of tests that count flushes.
 const NEVER = 3_600_000
 
 /** The value of one series, through prom-client's own exposition (what a scrape returns). */
@@ -16,7 +16,7 @@ async function sampleOf(registry: Registry, name: string, file: string): Promise
 describe('collectLoggerMetrics', () => {
   it("exposes a logger's statistics as counters and gauges labelled with its file", async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER })
+    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
     const registry = new Registry()
     collectLoggerMetrics(logger, { registry })
     for (let i = 0; i < 250; i++) logger.log(`entry ${i}`)
@@ -57,7 +57,7 @@ describe('collectLoggerMetrics', () => {
 
   it('writes the Prometheus text format a scrape expects', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER })
+    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
     const registry = new Registry()
     collectLoggerMetrics(logger, { registry })
     logger.log('one')
@@ -70,7 +70,7 @@ describe('collectLoggerMetrics', () => {
 
   it('reads the figures at each scrape: counters follow the logger, drops after close included', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER })
+    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
     const registry = new Registry()
     collectLoggerMetrics(logger, { registry })
     logger.log('before')
@@ -84,7 +84,13 @@ describe('collectLoggerMetrics', () => {
 
   it('shows how full the active set is', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 64 * 1024, numShards: 1, flushInterval: NEVER })
+    const logger = await open({
+      path,
+      bufferSize: 64 * 1024,
+      numShards: 1,
+      flushInterval: NEVER,
+      writeDelay: NEVER,
+    })
     const registry = new Registry()
     collectLoggerMetrics(logger, { registry })
     logger.log('x'.repeat(16 * 1024))
@@ -97,8 +103,8 @@ describe('collectLoggerMetrics', () => {
   it('keeps several loggers apart in one registry, and stops collecting one on request', async () => {
     const a = tempPath('a.log')
     const b = tempPath('b.log')
-    const first = await open({ path: a, flushInterval: NEVER })
-    const second = await open({ path: b, flushInterval: NEVER })
+    const first = await open({ path: a, flushInterval: NEVER, writeDelay: NEVER })
+    const second = await open({ path: b, flushInterval: NEVER, writeDelay: NEVER })
     const registry = new Registry()
     collectLoggerMetrics(first, { registry })
     const stopSecond = collectLoggerMetrics(second, { registry })
