@@ -66,6 +66,12 @@ const SWAP_THRESHOLD = 0.9
 const SEALED_SPINS = 64
 /** Longest single wait of a blocked writer before it looks at the flusher's health again (ms). */
 const BLOCK_WAIT_MS = 50
+/**
+ * How long an oversize entry waits for a flusher thread that is still starting (createLogger()
+ * resolves before it runs) before writing from this thread. Bounded: a worker that dies while
+ * starting is marked STOPPED by its owner's event loop, which may be this very thread.
+ */
+const START_WAIT_MS = 2000
 
 /**
  * The hot path: copies one entry into this thread's shard of the active set.
@@ -332,6 +338,7 @@ export class EntryWriter {
     const lib = this.cx.lib
     const me = threadId()
     if (lib !== null && me > 0) {
+      awaitFlusherStart(i32)
       const handed = this.handOver(lib, me, bytes, entries)
       if (handed !== 'no-flusher') return handed === 'done' || this.drop(entries)
     }
@@ -392,6 +399,16 @@ export class EntryWriter {
 }
 
 type SlotOutcome = 'done' | 'failed' | 'no-flusher'
+
+/** Waits (at most START_WAIT_MS) while the flusher thread is starting. */
+function awaitFlusherStart(i32: Int32Array): void {
+  const deadline = performance.now() + START_WAIT_MS
+  for (;;) {
+    const left = deadline - performance.now()
+    if (left <= 0 || Atomics.load(i32, FLUSHER_STATE) !== FlusherState.STARTING) return
+    Atomics.wait(i32, FLUSHER_STATE, FlusherState.STARTING, left)
+  }
+}
 
 function invalidEntry(method: string, accepted: string, value: unknown): TypeError {
   const got = value === null ? 'null' : typeof value

@@ -196,7 +196,7 @@ export class Logger extends EventEmitter {
     }
   }
 
-  /** Resolves when the flusher thread runs (at once for a logger from {@link createLogger}). */
+  /** Resolves when the flusher thread runs; rejects if it could not start (writers then write themselves). */
   ready(): Promise<void> {
     return this.flusher.ready
   }
@@ -404,28 +404,23 @@ export class Logger extends EventEmitter {
 }
 
 /**
- * Opens (creating or appending to) a log file and starts its flusher thread.
+ * Opens (creating or appending to) a log file and starts its flusher thread. Resolves as soon as
+ * the logger takes entries: the file is open and locked and the buffers are reserved. The flusher
+ * thread is still starting (a worker thread takes tens of milliseconds to boot); entries logged
+ * meanwhile wait in the buffers, and `logger.ready()` resolves once it runs. Should it fail to
+ * start, writers and `close()` write from their own threads (a process warning says so) and
+ * `ready()` rejects.
  * @throws {ConfigError} for an invalid configuration, naming the field and the accepted range.
  * @throws {IoError} when the file cannot be opened (the errno name is the `code`).
  * @throws {FileLockedError} when another logger already writes the file.
  */
 export async function createLogger(config: LoggerConfig): Promise<Logger> {
-  const logger = openLogger(config)
-  try {
-    await logger.ready()
-  } catch (err) {
-    await logger.close().catch(() => {})
-    throw err
-  }
-  return logger
+  return openLogger(config)
 }
 
 /**
- * {@link createLogger} without waiting for the flusher thread to start: the logger takes entries
- * at once (for a constructor that must be synchronous, such as a winston transport's). The file is
- * opened, locked and the buffers allocated before this returns; `logger.ready()` resolves when the
- * flusher runs. Should the flusher fail to start, writers and `close()` write from their own
- * threads, and `ready()` rejects.
+ * {@link createLogger} for a constructor that must be synchronous, such as a winston transport's:
+ * the same logger, returned rather than resolved. `logger.ready()` resolves when the flusher runs.
  * @throws {ConfigError} for an invalid configuration.
  * @throws {IoError} when the file cannot be opened.
  * @throws {FileLockedError} when another logger already writes the file.

@@ -33,6 +33,9 @@ export function tempPath(name = 'app.log'): string {
 export async function open(config: LoggerConfig): Promise<Logger> {
   const logger = await createLogger(config)
   loggers.push(logger)
+  // createLogger() resolves while the flusher thread is still starting; the tests that use this
+  // drive the flusher's protocols, so they start from a running one.
+  await logger.ready()
   return logger
 }
 
