@@ -34,7 +34,7 @@ function writeTemp(bytes: Uint8Array | string, name?: string): string {
 
 async function engineFile(entries: string[]): Promise<string> {
   const path = tempPath()
-  const logger = await createLogger({ path, bufferSize: 64 * 1024, numShards: 1 })
+  const logger = await createLogger({ path, format: 'framed', bufferSize: 64 * 1024, numShards: 1 })
   for (const e of entries) logger.log(e)
   await logger.close()
   return path
