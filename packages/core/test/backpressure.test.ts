@@ -101,7 +101,13 @@ describe('order across a blocked swap', () => {
 describe("backpressure 'drop'", () => {
   it('under a burst: totalLogs == entriesWritten + droppedLogs, and the file holds exactly the accepted entries', async () => {
     const path = tempPath()
-    const logger = await open({ format: 'framed', path, bufferSize: 256 * KiB, numShards: 2, backpressure: 'drop' })
+    const logger = await open({
+      format: 'framed',
+      path,
+      bufferSize: 256 * KiB,
+      numShards: 2,
+      backpressure: 'drop',
+    })
     const entries = burst(10 * 256 * KiB)
     const accepted: string[] = []
     for (const e of entries) if (logger.log(e)) accepted.push(e)
@@ -120,7 +126,14 @@ describe("backpressure 'drop'", () => {
     const bufferSize = 256 * KiB
     const numShards = 2
     const shardSize = bufferSize / numShards
-    const logger = await open({ format: 'framed', path, bufferSize, numShards, backpressure: 'drop', flushInterval: NEVER })
+    const logger = await open({
+      format: 'framed',
+      path,
+      bufferSize,
+      numShards,
+      backpressure: 'drop',
+      flushInterval: NEVER,
+    })
     // Holding the I/O lock keeps every set from being written, so both sets fill for certain.
     const { i32 } = viewControlBlock(logger.handle.control, numShards)
     expect(lockIo(i32, 60_000)).toBe(true)
@@ -242,7 +255,13 @@ describe('entries larger than a shard', () => {
 
   it("under 'drop' an oversize entry is still written, and after close it is dropped and counted", async () => {
     const path = tempPath()
-    const logger = await open({ format: 'framed', path, bufferSize: 128 * KiB, numShards: 2, backpressure: 'drop' })
+    const logger = await open({
+      format: 'framed',
+      path,
+      bufferSize: 128 * KiB,
+      numShards: 2,
+      backpressure: 'drop',
+    })
     const big = Buffer.alloc(300 * KiB, 0x5a)
     logger.log('x')
     expect(logger.logBytes(big)).toBe(true)
