@@ -1,24 +1,65 @@
-// Prints one closing line for the whole run, "tests: N passed, N failed[, N skipped]", from the
-// JSON results vitest writes in each package (.test-results/vitest.json).
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+// Counts the tests of one run from the JSON results vitest writes in each package
+// (.test-results/vitest.json) and prints them, labelled:
+//   node .ci/test-summary.mjs --label "Node v22.23.5" --record .cache/ci/summary.json
+// and, once every run is recorded, prints one closing line for all of them and fails when any
+// test failed, a run recorded no test, or a run is missing:
+//   node .ci/test-summary.mjs --total .cache/ci/summary.json --expect 3
+//     -> tests: N passed, N failed[, N skipped]
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
 
-let passed = 0
-let failed = 0
-let skipped = 0
+const { values } = parseArgs({
+  options: {
+    label: { type: 'string' },
+    record: { type: 'string' },
+    total: { type: 'string' },
+    expect: { type: 'string' },
+  },
+})
+
+const line = (c) => `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}`
+
+if (values.total) {
+  const runs = existsSync(values.total) ? JSON.parse(readFileSync(values.total, 'utf8')) : []
+  const sum = { passed: 0, failed: 0, skipped: 0 }
+  let bad = false
+  for (const run of runs) {
+    console.log(`  ${run.label}: ${line(run)}`)
+    for (const k of Object.keys(sum)) sum[k] += run[k]
+    if (run.passed === 0) {
+      console.error(`  ${run.label}: no test ran`)
+      bad = true
+    }
+  }
+  const expected = Number(values.expect ?? runs.length)
+  if (runs.length !== expected) {
+    console.error(`expected ${expected} test runs, found ${runs.length}`)
+    bad = true
+  }
+  console.log(`tests: ${line(sum)}`)
+  process.exit(bad || sum.failed > 0 ? 1 : 0)
+}
+
+const counts = { label: values.label ?? 'tests', passed: 0, failed: 0, skipped: 0 }
 for (const dir of ['packages', 'examples']) {
   if (!existsSync(dir)) continue
   for (const name of readdirSync(dir)) {
     const file = join(dir, name, '.test-results', 'vitest.json')
     if (!existsSync(file)) continue
     const r = JSON.parse(readFileSync(file, 'utf8'))
-    passed += r.numPassedTests
-    failed += r.numFailedTests
-    skipped += r.numPendingTests + (r.numTodoTests ?? 0)
+    counts.passed += r.numPassedTests
+    // A file that failed to load has no test to count: count it as one failure, not as nothing.
+    const unloaded = (r.testResults ?? []).filter(
+      (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+    ).length
+    counts.failed += r.numFailedTests + unloaded
+    counts.skipped += r.numPendingTests + (r.numTodoTests ?? 0)
   }
 }
-console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
-if (passed === 0) {
-  console.error('no test ran')
-  process.exit(1)
+console.log(`${counts.label}: ${line(counts)}`)
+if (values.record) {
+  mkdirSync(dirname(values.record), { recursive: true })
+  const runs = existsSync(values.record) ? JSON.parse(readFileSync(values.record, 'utf8')) : []
+  writeFileSync(values.record, JSON.stringify([...runs, counts], null, 2))
 }

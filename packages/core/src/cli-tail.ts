@@ -4,6 +4,8 @@
  * without symlink: its newest file is read, as `-f` would follow it.
  */
 
+import { stat } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { oneFile, parseOrUsage, UsageError } from './cli-args.js'
 import { type Output, reportReadError, warn } from './cli-output.js'
@@ -14,6 +16,8 @@ import { resolveFollowed } from './followed-file.js'
 import { readEntries } from './read-entries.js'
 
 const DEFAULT_COUNT = 10
+/** How often `tail -f` looks for a file that does not exist yet: the follower's own poll. */
+const APPEAR_POLL_MS = 200
 
 /** Runs `tail` with the arguments after the command name; resolves to the exit status. */
 export async function runTail(args: string[], out: Output): Promise<number> {
@@ -92,9 +96,12 @@ async function follow(path: string, count: number, out: Output, progress: Progre
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
   try {
+    const appeared = await waitForFile(path, controller.signal)
+    if (appeared === null) return
     for await (const entry of followEntries(path, {
       signal: controller.signal,
-      last: count,
+      // A file that appeared while waited for is new: all of it is what the user waited for.
+      last: appeared ? undefined : count,
       onProgress: progress.listener,
       onCaughtUp: progress.done,
       onNotice: (message) => warn(message),
@@ -105,5 +112,39 @@ async function follow(path: string, count: number, out: Output, progress: Progre
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+  }
+}
+
+/**
+ * As `tail -F` does, waits for a file (or series) that does not exist yet, such as a log the
+ * application has not created: false when it was there at once, true when it appeared, null when
+ * interrupted first. A path that exists but cannot be read is not waited for: opening it reports why.
+ */
+async function waitForFile(path: string, signal: AbortSignal): Promise<boolean | null> {
+  if (!(await absent(path))) return false
+  warn(`${path} does not exist yet; waiting for it to appear`)
+  while (!signal.aborted) {
+    try {
+      await sleep(APPEAR_POLL_MS, undefined, { signal })
+    } catch {
+      return null
+    }
+    if (!(await absent(path))) {
+      warn(`${path} has appeared; following it`)
+      return true
+    }
+  }
+  return null
+}
+
+/** True when neither the path (through a symlink) nor a file of its rotated series exists. */
+async function absent(path: string): Promise<boolean> {
+  if ((await resolveFollowed(path)) !== null) return false
+  try {
+    await stat(path)
+    return false
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === 'ENOENT' || code === 'ENOTDIR'
   }
 }

@@ -91,7 +91,8 @@ the new file's first entry, so entries written to the old file in between are
 still printed. Rotated files skipped over between two looks are printed too.
 When FILE does not exist but its rotated files do (rotation without symlink),
 the newest one is read and, with -f, followed to each newer one. A truncated
-FILE is read again from its start.
+FILE is read again from its start. With -f, a FILE that does not exist yet is
+waited for, and printed from its start once it appears.
 
 Options:
   -n, --lines N   how many existing entries to print first (default 10; 0 for none)

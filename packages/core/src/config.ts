@@ -9,13 +9,17 @@ export type BackpressurePolicy = 'block' | 'drop'
 
 /**
  * Logger configuration. Only `path` is required; every other field defaults to the seed's values
- * (see {@link defaultConfig}).
+ * (see {@link defaultConfig}), except `format`, which defaults to `'lines'`.
  */
 export interface LoggerConfig {
   /** The log file. Created when missing; an existing file is appended to, never truncated. */
   path: string
-  /** Bytes of one buffer set (there are two). Default 64 MiB. Split evenly into `numShards` shards. */
-  bufferSize?: number
+  /**
+   * Bytes of one buffer set (there are two): a number, or a string such as `'8MiB'` (units as
+   * {@link RotateOptions.size}). Default 64 MiB. Split evenly into `numShards` shards, each a
+   * multiple of 4096 bytes.
+   */
+  bufferSize?: number | string
   /** Shards per buffer set, 1 to 256. Default 8. */
   numShards?: number
   /**
@@ -37,7 +41,11 @@ export interface LoggerConfig {
   flushTimeout?: number
   /** One anonymous mmap region cut into shards instead of one mapping per shard. Default false. */
   useMMap?: boolean
-  /** On-disk format: `'framed'` (default) or `'lines'` (NDJSON). */
+  /**
+   * On-disk format: `'lines'` (default: NDJSON, one entry per line, readable by `grep`, `jq` and
+   * `tail`) or `'framed'` (the seed-compatible binary format of length-prefixed blocks, which
+   * holds any bytes, newlines included; read it with `asyncdirect cat` or `readEntries()`).
+   */
   format?: LogFormat
   /** What happens when both sets are full. Default `'block'` (lose nothing). */
   backpressure?: BackpressurePolicy
@@ -98,7 +106,11 @@ export interface ResolvedRotation {
 }
 
 /** A configuration with every default applied and every field checked. */
-export type ResolvedConfig = Required<Omit<LoggerConfig, 'rotate'>> & { rotate: ResolvedRotation }
+export type ResolvedConfig = Required<Omit<LoggerConfig, 'rotate' | 'bufferSize'>> & {
+  /** In bytes. */
+  bufferSize: number
+  rotate: ResolvedRotation
+}
 
 /** Thrown for an invalid configuration; names the field and what it accepts. */
 export class ConfigError extends TypeError {
@@ -120,18 +132,22 @@ export const SHARD_GRANULE = 4096
 /** Offsets within a shard live in 30 bits of the reservation word (see control-block.ts). */
 export const MAX_SHARD_SIZE = 512 * MiB
 export const MAX_SHARDS = 256
+const DEFAULT_BUFFER_SIZE = 64 * MiB
 
-/** The seed's defaults for a log file at `path`: 64 MiB, 8 shards, 10 s interval, 10 ms timeout. */
+/**
+ * The defaults for a log file at `path`: the seed's 64 MiB, 8 shards, 10 s interval, 10 ms
+ * timeout, in the `'lines'` (NDJSON) format.
+ */
 export function defaultConfig(path: string): ResolvedConfig {
   return {
     path,
-    bufferSize: 64 * MiB,
+    bufferSize: DEFAULT_BUFFER_SIZE,
     numShards: 8,
     flushInterval: 10_000,
     writeDelay: 100,
     flushTimeout: 10,
     useMMap: false,
-    format: 'framed',
+    format: 'lines',
     backpressure: 'block',
     directIO: true,
     dsync: true,
@@ -211,20 +227,7 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   }
 
   const numShards = checkInteger('numShards', merged.numShards, 1, MAX_SHARDS)
-  const bufferSize = checkInteger(
-    'bufferSize',
-    merged.bufferSize,
-    numShards * SHARD_GRANULE,
-    numShards * MAX_SHARD_SIZE,
-    ` bytes for ${numShards} shard(s)`,
-  )
-  if (bufferSize % (numShards * SHARD_GRANULE) !== 0) {
-    throw new ConfigError(
-      'bufferSize',
-      `must split into ${numShards} shard(s) of a multiple of ${SHARD_GRANULE} bytes each ` +
-        `(a multiple of ${numShards * SHARD_GRANULE}), got ${bufferSize}`,
-    )
-  }
+  merged.bufferSize = resolveBufferSize(config.bufferSize, numShards)
   checkInteger('flushInterval', merged.flushInterval, 1, 3_600_000, ' milliseconds')
   if (config.writeDelay === undefined && merged.format === 'framed') merged.writeDelay = FRAMED_WRITE_DELAY
   checkInteger('writeDelay', merged.writeDelay, 1, 3_600_000, ' milliseconds')
@@ -240,6 +243,47 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   if (merged.reopenOnSignal !== false)
     checkChoice('reopenOnSignal', merged.reopenOnSignal, ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const)
   return merged
+}
+
+/**
+ * The bytes of one set: `bufferSize` as given (a number or `'8MiB'`), or the default when absent,
+ * checked against `numShards`. A default that does not split into the shards is the shard count's
+ * fault, and the message says so in terms of what the user set.
+ */
+function resolveBufferSize(given: number | string | undefined, numShards: number): number {
+  const granule = numShards * SHARD_GRANULE
+  if (given === undefined) {
+    const size = DEFAULT_BUFFER_SIZE
+    if (size % granule === 0) return size
+    throw new ConfigError(
+      'numShards',
+      `${numShards} shards cannot split the default bufferSize (${size} bytes, 64 MiB) into shards ` +
+        `of a multiple of ${SHARD_GRANULE} bytes: use a power of two up to ${MAX_SHARDS}, or set ` +
+        `bufferSize to a multiple of ${granule} (${suggestSizes(size, granule)})`,
+    )
+  }
+  const size = typeof given === 'string' ? parseAmount('bufferSize', given, SIZE_UNITS, "'8MiB'") : given
+  checkInteger(
+    'bufferSize',
+    size,
+    granule,
+    numShards * MAX_SHARD_SIZE,
+    ` bytes for numShards ${numShards} (${SHARD_GRANULE} to ${MAX_SHARD_SIZE} bytes per shard)`,
+  )
+  if (size % granule !== 0) {
+    throw new ConfigError(
+      'bufferSize',
+      `${describe(given)} does not split into numShards ${numShards} shards of a multiple of ` +
+        `${SHARD_GRANULE} bytes each: use a multiple of ${granule} (${suggestSizes(size, granule)})`,
+    )
+  }
+  return size
+}
+
+/** The multiples of `granule` nearest to `size`, as a hint. */
+function suggestSizes(size: number, granule: number): string {
+  const below = Math.floor(size / granule) * granule
+  return below > 0 ? `${below} or ${below + granule}` : `${granule}`
 }
 
 const ROTATE_KEYS = ['size', 'interval', 'maxFiles', 'maxAge', 'symlink']

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants, fstatSync, mkdirSync, openSync, realpathSync, unlinkSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, realpathSync, unlinkSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { ResolvedConfig } from './config.js'
 import { IoError } from './errno-name.js'
@@ -8,6 +8,7 @@ import { type FramedTail, prepareFramedTail } from './framed-tail.js'
 import { prepareLinesTail } from './lines-tail.js'
 import { describeHolder, flockHolder, holder, type LockHolder } from './lock-holder.js'
 import { type NativeLibrary, OPEN_CREATE, OPEN_DIRECT, OPEN_DSYNC } from './native-library.js'
+import { createParentDirectories, explainCreateFailure } from './parent-directories.js'
 
 /** An open, locked log file and how it will be written. */
 export interface OpenLogFile {
@@ -69,7 +70,7 @@ export function openLogFile(
   choose: (base: string) => string = (base) => base,
 ): OpenLogFile {
   const requested = resolve(config.path)
-  if (config.mkdir) mkdirSync(dirname(requested), { recursive: true, mode: 0o750 })
+  if (config.mkdir) createParentDirectories(dirname(requested))
   const base = canonical(requested)
   // Keyed by the configured path: a rotated series is one logger's, whichever file it is on.
   if (openInProcess.has(base)) throw new FileLockedError(base, holder(process.pid))
@@ -148,8 +149,7 @@ function canonical(path: string): string {
 
 function missingDirectory(err: unknown, path: string): Error {
   const e = IoError.fromNode(err, 'open', path)
-  if (e.code === 'ENOENT')
-    e.message += `: directory ${dirname(path)} does not exist (pass mkdir: true to create it)`
+  e.message += explainCreateFailure(e.code, path)
   return e
 }
 
@@ -265,8 +265,7 @@ function prepareTail(
 
 function openError(result: number, path: string): IoError {
   const e = IoError.fromErrno(result, 'open', path)
-  if (e.code === 'ENOENT')
-    e.message += `: directory ${dirname(path)} does not exist (pass mkdir: true to create it)`
+  e.message += explainCreateFailure(e.code, path)
   return e
 }
 

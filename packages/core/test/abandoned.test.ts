@@ -148,6 +148,7 @@ const ABANDONED = 'ABANDONED-'.repeat(10)
 async function abandonedScenario(lengthWord: 'in-progress' | 'none', holes = 1) {
   const path = nextPath()
   const logger = await createLogger({
+    format: 'framed',
     path,
     bufferSize: 4 * 64 * KiB,
     numShards: 4,
@@ -266,6 +267,7 @@ describe('an abandoned reservation', () => {
     const path = nextPath()
     // flushTimeout 50: a flush waits 50 ms, and gives up on a late record only after seconds.
     const logger = await createLogger({
+      format: 'framed',
       path,
       bufferSize: 2 * 64 * KiB,
       numShards: 2,
@@ -296,6 +298,7 @@ describe('an abandoned reservation', () => {
     // every later log() blocked forever.
     const path = nextPath()
     const logger = await createLogger({
+      format: 'framed',
       path,
       bufferSize: 2 * 64 * KiB,
       numShards: 2,

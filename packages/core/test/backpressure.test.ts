@@ -43,7 +43,7 @@ describe("backpressure 'block' (default)", () => {
     const path = tempPath()
     const bufferSize = 256 * KiB
     const numShards = 2
-    const logger = await open({ path, bufferSize, numShards })
+    const logger = await open({ format: 'framed', path, bufferSize, numShards })
     const entries = burst(10 * bufferSize)
     let refused = 0
     for (const e of entries) if (!logger.log(e)) refused++
@@ -64,7 +64,7 @@ describe("backpressure 'block' (default)", () => {
 
   it('the same burst through logBytes', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 256 * KiB, numShards: 2 })
+    const logger = await open({ format: 'framed', path, bufferSize: 256 * KiB, numShards: 2 })
     const entries = burst(10 * 256 * KiB)
     for (const e of entries) expect(logger.logBytes(Buffer.from(e))).toBe(true)
     await logger.close()
@@ -84,7 +84,7 @@ describe('order across a blocked swap', () => {
     const outOfOrder: number[] = []
     for (let round = 0; round < 40; round++) {
       const path = tempPath()
-      const logger = await open({ path, bufferSize: 2 * shardSize, numShards: 2 })
+      const logger = await open({ format: 'framed', path, bufferSize: 2 * shardSize, numShards: 2 })
       logger.log('a')
       logger.logBytes(fill)
       logger.log('b')
@@ -101,7 +101,13 @@ describe('order across a blocked swap', () => {
 describe("backpressure 'drop'", () => {
   it('under a burst: totalLogs == entriesWritten + droppedLogs, and the file holds exactly the accepted entries', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 256 * KiB, numShards: 2, backpressure: 'drop' })
+    const logger = await open({
+      format: 'framed',
+      path,
+      bufferSize: 256 * KiB,
+      numShards: 2,
+      backpressure: 'drop',
+    })
     const entries = burst(10 * 256 * KiB)
     const accepted: string[] = []
     for (const e of entries) if (logger.log(e)) accepted.push(e)
@@ -121,6 +127,7 @@ describe("backpressure 'drop'", () => {
     const numShards = 2
     const shardSize = bufferSize / numShards
     const logger = await open({
+      format: 'framed',
       path,
       bufferSize,
       numShards,
@@ -172,7 +179,7 @@ describe("backpressure 'drop'", () => {
 describe('entries larger than a shard', () => {
   it('a 200 KiB entry with 64 KiB shards round trips through log and logBytes, in order', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 128 * KiB, numShards: 2 })
+    const logger = await open({ format: 'framed', path, bufferSize: 128 * KiB, numShards: 2 })
     const bigText = `big text ${'日本語のログ ✓ '.repeat(20_000)}`.slice(0, 200 * KiB)
     expect(Buffer.byteLength(bigText)).toBeGreaterThan(64 * KiB)
     const bigBytes = Buffer.alloc(200 * KiB)
@@ -202,7 +209,7 @@ describe('entries larger than a shard', () => {
 
   it('an entry larger than the whole buffer (1 MiB with bufferSize 128 KiB) round trips', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 128 * KiB, numShards: 2 })
+    const logger = await open({ format: 'framed', path, bufferSize: 128 * KiB, numShards: 2 })
     const huge = Buffer.alloc(MiB)
     for (let i = 0; i < huge.length; i += 4) huge.writeUInt32LE(i, i)
     const hugeText = 'ü'.repeat(MiB / 2) // 1 MiB of UTF-8
@@ -230,7 +237,7 @@ describe('entries larger than a shard', () => {
   it('the boundary: the largest entry that fits a shard is not oversize, one byte more is', async () => {
     const path = tempPath()
     const shardSize = 64 * KiB
-    const logger = await open({ path, bufferSize: 2 * shardSize, numShards: 2 })
+    const logger = await open({ format: 'framed', path, bufferSize: 2 * shardSize, numShards: 2 })
     const fits = Buffer.alloc(shardSize - 8 - 4, 0x41)
     const over = Buffer.alloc(shardSize - 8 - 4 + 1, 0x42)
     logger.log('a')
@@ -249,7 +256,13 @@ describe('entries larger than a shard', () => {
 
   it("under 'drop' an oversize entry is still written, and after close it is dropped and counted", async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 128 * KiB, numShards: 2, backpressure: 'drop' })
+    const logger = await open({
+      format: 'framed',
+      path,
+      bufferSize: 128 * KiB,
+      numShards: 2,
+      backpressure: 'drop',
+    })
     const big = Buffer.alloc(300 * KiB, 0x5a)
     logger.log('x')
     expect(logger.logBytes(big)).toBe(true)

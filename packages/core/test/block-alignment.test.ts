@@ -101,7 +101,7 @@ describe('files written with 512-byte alignment', () => {
     // Blocks at 0, 512 and 1536: the file ends at 2048, a 512 multiple that is not a 4096 one.
     expect(encoded.bytes.length % 4096).not.toBe(0)
     writeFileSync(path, encoded.bytes)
-    const logger = await createLogger({ path, bufferSize: 64 * 1024, numShards: 4 })
+    const logger = await createLogger({ path, format: 'framed', bufferSize: 64 * 1024, numShards: 4 })
     const alignment = logger.getStatsSnapshot().alignment
     for (let i = 0; i < 100; i++) logger.log(`new ${i}`)
     await logger.close()

@@ -48,7 +48,7 @@ async function configError(promise: Promise<unknown>): Promise<ConfigError> {
 }
 
 describe('defaultConfig', () => {
-  it("has the seed's defaults", () => {
+  it("has the seed's defaults, in the 'lines' format", () => {
     expect(defaultConfig('/var/log/app.log')).toEqual({
       path: '/var/log/app.log',
       bufferSize: 64 * MiB,
@@ -57,7 +57,7 @@ describe('defaultConfig', () => {
       writeDelay: 100,
       flushTimeout: 10,
       useMMap: false,
-      format: 'framed',
+      format: 'lines',
       backpressure: 'block',
       directIO: true,
       dsync: true,
@@ -155,10 +155,22 @@ describe('createLogger rejects a bad configuration with a ConfigError', () => {
       range: /to 536870912/,
     },
     {
-      name: 'bufferSize not a number',
+      name: 'bufferSize neither a number nor a size',
+      config: (p) => ({ path: p, bufferSize: 'big' }),
+      field: 'bufferSize',
+      range: /positive integer or a string such as '8MiB'/,
+    },
+    {
+      name: "bufferSize '64MB' (decimal) does not split into 8 shards of 4 KiB multiples",
       config: (p) => ({ path: p, bufferSize: '64MB' }),
       field: 'bufferSize',
-      range: /integer from \d+ to \d+/,
+      range: /'64MB' does not split into numShards 8 .*multiple of 32768 \(63995904 or 64028672\)/,
+    },
+    {
+      name: 'numShards 3 with the default bufferSize: the shard count is named, not the size',
+      config: (p) => ({ path: p, numShards: 3 }),
+      field: 'numShards',
+      range: /3 shards cannot split the default bufferSize .*power of two up to 256.*multiple of 12288/,
     },
     {
       name: 'flushInterval 0',
@@ -242,6 +254,14 @@ describe('createLogger rejects a bad configuration with a ConfigError', () => {
     const dir = tempDir()
     const err = await configError(createLogger({ path: join(dir, 'x.log'), numShards: 300 }))
     expect(err.message).toMatch(/got 300/)
+  })
+
+  it("bufferSize takes a size with units, as rotate.size does: '8MiB', '1 MB' with a matching numShards", () => {
+    expect(resolveConfig({ path: '/x/app.log', bufferSize: '8MiB' }).bufferSize).toBe(8 * MiB)
+    expect(resolveConfig({ path: '/x/app.log', bufferSize: '256 KiB', numShards: 2 }).bufferSize).toBe(
+      256 * 1024,
+    )
+    expect(resolveConfig({ path: '/x/app.log', bufferSize: 12288, numShards: 3 }).bufferSize).toBe(12288)
   })
 
   it('undefined optional fields take their defaults', async () => {

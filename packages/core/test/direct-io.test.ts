@@ -112,7 +112,7 @@ function runChild(
 describe('O_DIRECT | O_DSYNC', () => {
   it('the log file descriptor has O_DIRECT and O_DSYNC; 64 MiB written leave the page cache empty', async () => {
     const path = nextPath()
-    const logger = await createLogger({ path })
+    const logger = await createLogger({ format: 'framed', path })
     const stats = logger.getStatsSnapshot()
     expect(stats.directIO).toBe(true)
     expect(stats.alignment % 512).toBe(0)
@@ -152,7 +152,7 @@ describe('O_DIRECT | O_DSYNC', () => {
   it('control: the same measurement sees a buffered file in the page cache', async () => {
     // Shows that cachedPages can tell: without O_DIRECT the written pages stay cached.
     const path = nextPath()
-    const logger = await createLogger({ path, directIO: false, bufferSize: 8 * MiB })
+    const logger = await createLogger({ format: 'framed', path, directIO: false, bufferSize: 8 * MiB })
     const payload = Buffer.alloc(1020, 0x62)
     for (let i = 0; i < 16 * 1024; i++) logger.logBytes(payload)
     await logger.close()
@@ -163,7 +163,7 @@ describe('O_DIRECT | O_DSYNC', () => {
 
   it('dsync: false keeps O_DIRECT without O_DSYNC, and the entries are all there', async () => {
     const path = nextPath()
-    const logger = await createLogger({ path, dsync: false, bufferSize: MiB, numShards: 4 })
+    const logger = await createLogger({ format: 'framed', path, dsync: false, bufferSize: MiB, numShards: 4 })
     const fds = fdsOf(path)
     expect(fds.length).toBeGreaterThan(0)
     for (const fd of fds) {
@@ -186,13 +186,13 @@ describe('buffered fallback', () => {
     const entries = sampleEntries(MiB / 4)
 
     const directPath = nextPath()
-    const direct = await createLogger({ ...config, path: directPath })
+    const direct = await createLogger({ format: 'framed', ...config, path: directPath })
     expect(direct.getStatsSnapshot().directIO).toBe(true)
     logAll(direct, entries)
     await direct.close()
 
     const bufferedPath = nextPath()
-    const buffered = await createLogger({ ...config, path: bufferedPath, directIO: false })
+    const buffered = await createLogger({ format: 'framed', ...config, path: bufferedPath, directIO: false })
     const stats = buffered.getStatsSnapshot()
     expect(stats.directIO).toBe(false)
     expect(stats.alignment % 512).toBe(0)
@@ -272,7 +272,7 @@ describe.skipIf(!shmIsTmpfs)('tmpfs (/dev/shm)', () => {
     const shmDir = mkdtempSync(join('/dev/shm', 'asyncdirect-'))
     try {
       const path = nextPath(shmDir)
-      const logger = await createLogger({ path, bufferSize: MiB, numShards: 4 })
+      const logger = await createLogger({ format: 'framed', path, bufferSize: MiB, numShards: 4 })
       const stats = logger.getStatsSnapshot()
       expect(stats.alignment).toBeGreaterThanOrEqual(512)
       expect(stats.alignment % 512).toBe(0)

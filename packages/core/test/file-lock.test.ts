@@ -68,10 +68,10 @@ function decodeFramed(path: string): string[] {
 describe('one writer per file', () => {
   it('a second createLogger in this process rejects with FileLockedError naming the file', async () => {
     const path = nextPath()
-    const first = await createLogger({ path, bufferSize: 64 * 1024, numShards: 2 })
+    const first = await createLogger({ format: 'framed', path, bufferSize: 64 * 1024, numShards: 2 })
     try {
       expect(first.log('first')).toBe(true)
-      const err = await createLogger({ path, bufferSize: 64 * 1024, numShards: 2 }).then(
+      const err = await createLogger({ format: 'framed', path, bufferSize: 64 * 1024, numShards: 2 }).then(
         () => null,
         (e: unknown) => e,
       )
@@ -83,12 +83,12 @@ describe('one writer per file', () => {
       // Another spelling of the same file is the same file.
       const other = `${dir}/./sub/../${path.slice(dir.length + 1)}`
       mkdirSync(join(dir, 'sub'), { recursive: true })
-      await expect(createLogger({ path: other })).rejects.toThrow(FileLockedError)
+      await expect(createLogger({ format: 'framed', path: other })).rejects.toThrow(FileLockedError)
       const link = join(dir, `link-${fileCounter++}`)
       symlinkSync(dir, link)
-      await expect(createLogger({ path: join(link, path.slice(dir.length + 1)) })).rejects.toThrow(
-        FileLockedError,
-      )
+      await expect(
+        createLogger({ format: 'framed', path: join(link, path.slice(dir.length + 1)) }),
+      ).rejects.toThrow(FileLockedError)
 
       // The failed attempts did not disturb the first logger, nor its lock (checked from outside).
       expect(first.log('still writing')).toBe(true)
@@ -102,7 +102,7 @@ describe('one writer per file', () => {
 
   it('another process cannot open the file while this one writes it, and can after close', async () => {
     const path = nextPath()
-    const logger = await createLogger({ path, bufferSize: 64 * 1024, numShards: 2 })
+    const logger = await createLogger({ format: 'framed', path, bufferSize: 64 * 1024, numShards: 2 })
     for (let i = 0; i < 1000; i++) logger.log(`parent ${i}`)
     await logger.flush()
 
@@ -129,17 +129,17 @@ describe('one writer per file', () => {
   it('after close, the file can be opened again in this process (and is appended to)', async () => {
     const path = nextPath()
     for (let round = 0; round < 3; round++) {
-      const logger = await createLogger({ path, bufferSize: 64 * 1024, numShards: 2 })
+      const logger = await createLogger({ format: 'framed', path, bufferSize: 64 * 1024, numShards: 2 })
       expect(logger.log(`round ${round}`)).toBe(true)
       await logger.close()
     }
     expect(decodeFramed(path)).toEqual(['round 0', 'round 1', 'round 2'])
 
     // A logger that failed to open (locked) does not leave the file locked after the owner closes.
-    const owner = await createLogger({ path })
-    await expect(createLogger({ path })).rejects.toThrow(FileLockedError)
+    const owner = await createLogger({ format: 'framed', path })
+    await expect(createLogger({ format: 'framed', path })).rejects.toThrow(FileLockedError)
     await owner.close()
-    const again = await createLogger({ path })
+    const again = await createLogger({ format: 'framed', path })
     expect(again.log('round 3')).toBe(true)
     await again.close()
     expect(decodeFramed(path)).toEqual(['round 0', 'round 1', 'round 2', 'round 3'])

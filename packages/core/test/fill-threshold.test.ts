@@ -25,6 +25,7 @@ async function until(what: string, check: () => boolean): Promise<void> {
 async function oneShardLogger(): Promise<Logger> {
   // One shard, and an interval and write delay far away: only the fill threshold can cause a flush here.
   return createLogger({
+    format: 'framed',
     path: join(dir, `t-${n++}.log`),
     bufferSize: SHARD,
     numShards: 1,

@@ -103,6 +103,7 @@ function parseTag(entry: Buffer): { writer: number; seq: number } {
  */
 async function writeVariedFile(path: string): Promise<{ logger: Logger; expected: string[][] }> {
   const logger = await open({
+    format: 'framed',
     path,
     bufferSize: 4 * 16 * KiB,
     numShards: 4,
@@ -135,7 +136,7 @@ async function writeVariedFile(path: string): Promise<{ logger: Logger; expected
 
 /** A file of `blocks` blocks from one writer, one flush() per block. */
 async function writeBlocks(path: string, blocks: number, perBlock: number): Promise<{ alignment: number }> {
-  const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
+  const logger = await open({ format: 'framed', path, flushInterval: NEVER, writeDelay: NEVER })
   for (let b = 0; b < blocks; b++) {
     for (let i = 0; i < perBlock; i++) logger.log(entryText(0, b * perBlock + i, 50 + ((i * 37) % 300)))
     await logger.flush()
@@ -174,7 +175,7 @@ describe('structure of engine-written framed files', () => {
 
   it('an entry larger than a shard is a block of its own', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 2 * 16 * KiB, numShards: 2 })
+    const logger = await open({ format: 'framed', path, bufferSize: 2 * 16 * KiB, numShards: 2 })
     logger.log('small before')
     const big = Buffer.alloc(100 * KiB, 0x61)
     logger.logBytes(big)
@@ -312,7 +313,7 @@ describe('appending to a damaged file', () => {
       // More than the cut block claimed: a reader that trusts a stale capacity would skip into it.
       const run2 = Array.from({ length: 200 }, (_, i) => entryText(1, i, 200))
       expect(run2.reduce((n, e) => n + 4 + Buffer.byteLength(e), 0)).toBeGreaterThan(2 * last.capacity)
-      const logger = await open({ path })
+      const logger = await open({ format: 'framed', path })
       for (const e of run2) logger.log(e)
       await logger.close()
       const s = logger.getStatsSnapshot()
@@ -354,7 +355,7 @@ describe('appending to a damaged file', () => {
     const { alignment } = await writeBlocks(path, 4, 30)
     const blocks = parseByCapacity(readFileSync(path), alignment)
     truncateSync(path, blocks[3]!.offset)
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     logger.log('next run')
     await logger.close()
     expect((await verify(path)).ok).toBe(true)

@@ -33,7 +33,7 @@ function prng(seed: number): () => number {
 describe('basic logging', () => {
   it('creates the file and reads every entry back in order', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     expect(existsSync(path)).toBe(true)
     expect(logger.path).toBe(path)
     const expected = Array.from({ length: 500 }, (_, i) => `entry ${i}: the quick brown fox`)
@@ -44,7 +44,7 @@ describe('basic logging', () => {
 
   it('string API', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     const expected = ['plain ascii', 'ünïcödé ✓ 中文 😀', '{"json":true,"n":1}\n', 'tab\there']
     for (const e of expected) logger.log(e)
     await logger.close()
@@ -54,7 +54,7 @@ describe('basic logging', () => {
 
   it('bytes API, including bytes that are not UTF-8 and a subarray with an offset', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
     const expected = [
       all,
@@ -71,7 +71,7 @@ describe('basic logging', () => {
 
   it('mixed string and bytes calls keep their order', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     const expected: string[] = []
     for (let i = 0; i < 1000; i++) {
       const text = `mixed ${i} ${'é'.repeat(i % 7)}`
@@ -85,7 +85,7 @@ describe('basic logging', () => {
 
   it('a message without a newline is stored exactly, nothing added', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     logger.log('no newline')
     logger.log('one newline\n')
     logger.logBytes(Buffer.from('bytes without newline'))
@@ -104,7 +104,7 @@ describe('basic logging', () => {
 describe('statistics', () => {
   it('after close: counts, bytes written equal the file growth, flushes, I/O mode', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 256 * KiB, numShards: 4 })
+    const logger = await open({ format: 'framed', path, bufferSize: 256 * KiB, numShards: 4 })
     const n = 3000
     let payload = 0
     for (let i = 0; i < n; i++) {
@@ -137,7 +137,7 @@ describe('statistics', () => {
 
   it('getFlushMetrics: zero before the first flush, consistent after', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
+    const logger = await open({ format: 'framed', path, flushInterval: NEVER, writeDelay: NEVER })
     const before = logger.getFlushMetrics()
     expect(before).toEqual({
       totalFlushes: 0,
@@ -177,7 +177,7 @@ describe('statistics', () => {
     const path = tempPath()
     const numShards = 4
     const bufferSize = numShards * 64 * KiB
-    const logger = await open({ path, bufferSize, numShards, flushInterval: NEVER, writeDelay: NEVER })
+    const logger = await open({ format: 'framed', path, bufferSize, numShards, flushInterval: NEVER, writeDelay: NEVER })
     const n = 200
     let recordBytes = 0
     for (let i = 0; i < n; i++) {
@@ -212,7 +212,7 @@ describe('statistics', () => {
 describe('buffers', () => {
   it('a small buffer fills and swaps many times; everything is read back in order', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 64 * KiB, numShards: 2 })
+    const logger = await open({ format: 'framed', path, bufferSize: 64 * KiB, numShards: 2 })
     const n = 20_000
     const expected: string[] = []
     for (let i = 0; i < n; i++) {
@@ -232,7 +232,7 @@ describe('buffers', () => {
 
   it('data presence: bytes are used in the shard before any flush, and none after flush()', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
+    const logger = await open({ format: 'framed', path, flushInterval: NEVER, writeDelay: NEVER })
     expect(logger.getShardStats().every((s) => s.bytesUsed === 0)).toBe(true)
     logger.log('present')
     logger.logBytes(Buffer.from('and accounted for'))
@@ -249,7 +249,7 @@ describe('buffers', () => {
 
   it('useMMap: true round trips, through swaps', async () => {
     const path = tempPath()
-    const logger = await open({ path, useMMap: true, bufferSize: 64 * KiB, numShards: 2 })
+    const logger = await open({ format: 'framed', path, useMMap: true, bufferSize: 64 * KiB, numShards: 2 })
     const expected: string[] = []
     for (let i = 0; i < 5000; i++) {
       const text = `mmap ${i} ${'ü'.repeat(i % 30)}`
@@ -271,7 +271,7 @@ describe('buffers', () => {
 describe('lifecycle', () => {
   it('double close: the same promise, both resolve; later logs are dropped and counted', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     for (let i = 0; i < 10; i++) logger.log(`before close ${i}`)
     expect(logger.closed).toBe(false)
     const first = logger.close()
@@ -296,7 +296,7 @@ describe('lifecycle', () => {
   })
 
   it('close emits close', async () => {
-    const logger = await open({ path: tempPath() })
+    const logger = await open({ format: 'framed', path: tempPath() })
     let closes = 0
     logger.on('close', () => closes++)
     await logger.close()
@@ -306,7 +306,7 @@ describe('lifecycle', () => {
 
   it('flush() resolves with the entries durable in the file, before close', async () => {
     const path = tempPath()
-    const logger = await open({ path, flushInterval: NEVER, writeDelay: NEVER })
+    const logger = await open({ format: 'framed', path, flushInterval: NEVER, writeDelay: NEVER })
     const first = Array.from({ length: 300 }, (_, i) => `first ${i}`)
     for (const e of first) logger.log(e)
     await logger.flush()
@@ -329,19 +329,19 @@ describe('lifecycle', () => {
     const path = tempPath()
     const run1 = Array.from({ length: 1000 }, (_, i) => `run1 ${i}`)
     const run2 = Array.from({ length: 1000 }, (_, i) => `run2 ${i} ${'z'.repeat(i % 40)}`)
-    const first = await open({ path, bufferSize: 64 * KiB, numShards: 2 })
+    const first = await open({ format: 'framed', path, bufferSize: 64 * KiB, numShards: 2 })
     for (const e of run1) first.log(e)
     await first.close()
     const size1 = statSync(path).size
     expect(size1).toBeGreaterThan(0)
-    const second = await open({ path, bufferSize: 64 * KiB, numShards: 2 })
+    const second = await open({ format: 'framed', path, bufferSize: 64 * KiB, numShards: 2 })
     for (const e of run2) second.log(e)
     await second.close()
     const size2 = statSync(path).size
     expect(second.getStatsSnapshot().bytesWritten).toBe(size2 - size1)
     expectSameList(await readStrings(path), [...run1, ...run2])
     // A third run with defaults, and nothing logged: the file is unchanged.
-    const third = await open({ path })
+    const third = await open({ format: 'framed', path })
     await third.close()
     expect(statSync(path).size).toBe(size2)
     expect((await verify(path)).ok).toBe(true)
@@ -351,7 +351,7 @@ describe('lifecycle', () => {
 describe('entry content', () => {
   it('a reused Buffer mutated between logBytes calls (zero-allocation pattern)', async () => {
     const path = tempPath()
-    const logger = await open({ path, bufferSize: 64 * KiB, numShards: 2 })
+    const logger = await open({ format: 'framed', path, bufferSize: 64 * KiB, numShards: 2 })
     const scratch = Buffer.alloc(64)
     const expected: string[] = []
     for (let i = 0; i < 5000; i++) {
@@ -369,7 +369,7 @@ describe('entry content', () => {
 
   it('wrong types throw a TypeError naming what is accepted, and are not counted', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     const log = logger.log.bind(logger) as (v: unknown) => boolean
     const logBytes = logger.logBytes.bind(logger) as (v: unknown) => boolean
     for (const bad of [123, null, undefined, Buffer.from('x'), { toString: () => 'x' }, ['a']]) {
@@ -389,7 +389,7 @@ describe('entry content', () => {
 
   it('empty string and empty Uint8Array are valid zero-length entries', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     expect(logger.log('')).toBe(true)
     expect(logger.logBytes(new Uint8Array(0))).toBe(true)
     expect(logger.log('after the empties')).toBe(true)
@@ -401,7 +401,7 @@ describe('entry content', () => {
 
   it('invalid UTF-16 (lone surrogates) is written as U+FFFD, as Buffer.from does', async () => {
     const path = tempPath()
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     const inputs = ['\uD800', 'a\uDC00b', 'x\uD83D', '\uDE00\uD83D', 'pair \uD83D\uDE00 ok', '\uDBFF\uDFFF']
     for (const s of inputs) logger.log(s)
     await logger.close()
@@ -493,7 +493,7 @@ describe('one million entries', () => {
   it('random lengths 0..8 KiB, multibyte UTF-8, log and logBytes mixed: identical and in order', async () => {
     expect(sourceBytes.length).toBe(byteAt[CODE_POINTS])
     const path = tempPath('million.log')
-    const logger = await open({ path })
+    const logger = await open({ format: 'framed', path })
     const spec: Spec = { isString: false, u0: 0, u1: 0, b0: 0, b1: 0 }
     let next = prng(1234567)
     let rejected = 0

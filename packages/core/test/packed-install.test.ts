@@ -125,6 +125,25 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
   const O_DIRECT = process.arch === 'arm64' ? 0o200000 : 0o40000
   expect(out.appLogFlags.some((f: string) => (Number.parseInt(f, 8) & O_DIRECT) !== 0)).toBe(true)
 
+  // CommonJS: require() of each package by name, through the packed exports, with nothing on stderr.
+  writeFileSync(
+    join(app, 'required.cjs'),
+    `console.log(JSON.stringify([
+      typeof require('@asyncdirect/core').createLogger,
+      typeof require('@asyncdirect/winston').AsyncDirectTransport,
+      typeof require('@asyncdirect/pino').destination,
+    ]))`,
+  )
+  const required = spawnSync(process.execPath, ['required.cjs'], { cwd: app, env, encoding: 'utf8' })
+  expect(required.status, required.stderr).toBe(0)
+  expect(required.stderr).toBe('')
+  expect(JSON.parse(required.stdout)).toEqual(['function', 'function', 'function'])
+
+  // The CLI through its committed bin (bin/asyncdirect.mjs, which loads dist/cli.js).
+  const version = spawnSync('npx', ['asyncdirect', '--version'], { cwd: app, env, encoding: 'utf8' })
+  expect(version.status, version.stderr).toBe(0)
+  expect(version.stdout).toBe('asyncdirect 0.1.0\n')
+
   const cat = spawnSync('npx', ['asyncdirect', 'cat', 'app.log', 'pino-transport.log'], {
     cwd: app,
     env,

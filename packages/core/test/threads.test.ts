@@ -158,7 +158,13 @@ describe('worker threads share one logger through attach(handle)', () => {
   ])(
     '$workers workers x $perWorker entries: every entry exactly once, each thread in order',
     async ({ workers, perWorker, bufferSize, numShards }) => {
-      const logger = await createLogger({ path: nextPath(), bufferSize, numShards, flushInterval: 200 })
+      const logger = await createLogger({
+        format: 'framed',
+        path: nextPath(),
+        bufferSize,
+        numShards,
+        flushInterval: 200,
+      })
       const specs: WorkerSpec[] = Array.from({ length: workers }, (_, id) => ({
         id,
         count: perWorker,
@@ -187,7 +193,12 @@ describe('worker threads share one logger through attach(handle)', () => {
   )
 
   it('main thread logs concurrently with 8 workers', async () => {
-    const logger = await createLogger({ path: nextPath(), bufferSize: 1 << 20, numShards: 8 })
+    const logger = await createLogger({
+      format: 'framed',
+      path: nextPath(),
+      bufferSize: 1 << 20,
+      numShards: 8,
+    })
     const specs: WorkerSpec[] = Array.from({ length: 8 }, (_, id) => ({ id, count: 30_000, mode: 'mixed' }))
     let workersDone = false
     const running = runWorkers(logger.handle, specs).finally(() => {
@@ -218,7 +229,12 @@ describe('worker threads share one logger through attach(handle)', () => {
   })
 
   it('workers that reuse one Buffer for every logBytes call', async () => {
-    const logger = await createLogger({ path: nextPath(), bufferSize: 1 << 20, numShards: 4 })
+    const logger = await createLogger({
+      format: 'framed',
+      path: nextPath(),
+      bufferSize: 1 << 20,
+      numShards: 4,
+    })
     const specs: WorkerSpec[] = [
       { id: 0, count: 60_000, mode: 'reuse' },
       { id: 1, count: 60_000, mode: 'reuse' },
@@ -237,7 +253,7 @@ describe('worker threads share one logger through attach(handle)', () => {
 
   it('different workers land on different shards', async () => {
     const numShards = 8
-    const logger = await createLogger({ path: nextPath(), bufferSize: 1 << 20, numShards })
+    const logger = await createLogger({ format: 'framed', path: nextPath(), bufferSize: 1 << 20, numShards })
     // Seven workers of very different volumes next to the logger's own writer (shard 0): if
     // entries were spread per message instead of per thread, every shard would get about the same.
     const counts = [1000, 2000, 3000, 4000, 5000, 6000, 7000]
@@ -257,7 +273,7 @@ describe('worker threads share one logger through attach(handle)', () => {
   })
 
   it('attach() with a bad handle rejects with TypeError', async () => {
-    const logger = await createLogger({ path: nextPath(), bufferSize: 1 << 20 })
+    const logger = await createLogger({ format: 'framed', path: nextPath(), bufferSize: 1 << 20 })
     try {
       const good = logger.handle
       const bad: unknown[] = [
@@ -286,7 +302,12 @@ describe('worker threads share one logger through attach(handle)', () => {
   })
 
   it('detach(): later calls return false, are counted as dropped, and never reach the file', async () => {
-    const logger = await createLogger({ path: nextPath(), bufferSize: 1 << 20, numShards: 4 })
+    const logger = await createLogger({
+      format: 'framed',
+      path: nextPath(),
+      bufferSize: 1 << 20,
+      numShards: 4,
+    })
     const specs: WorkerSpec[] = [
       { id: 0, count: 500, mode: 'detach', afterDetach: 7 },
       { id: 1, count: 300, mode: 'detach', afterDetach: 11 },
