@@ -177,7 +177,14 @@ describe('statistics', () => {
     const path = tempPath()
     const numShards = 4
     const bufferSize = numShards * 64 * KiB
-    const logger = await open({ format: 'framed', path, bufferSize, numShards, flushInterval: NEVER, writeDelay: NEVER })
+    const logger = await open({
+      format: 'framed',
+      path,
+      bufferSize,
+      numShards,
+      flushInterval: NEVER,
+      writeDelay: NEVER,
+    })
     const n = 200
     let recordBytes = 0
     for (let i = 0; i < n; i++) {
