@@ -313,6 +313,9 @@ export class AsyncDirectDestination extends EventEmitter {
       .then(() => {
         this.closedDone = true
         this.destroyed = true
+        // What the last flushes made durable, as SonicBoom reports its last writes.
+        if (this.countBytes && this.pendingBytes > 0) this.emit('write', this.pendingBytes)
+        this.pendingBytes = 0
         process.off('exit', this.drainAtExit)
         if (finish) this.emit('finish')
         this.emit('close')
