@@ -283,7 +283,8 @@ export class AsyncDirectDestination extends EventEmitter {
 
   /**
    * Writes everything, then closes the file: `'finish'` and `'close'` follow once it is durable.
-   * Writes between `end()` and `'close'` are dropped and counted; after it they throw.
+   * A write in the same turn as `end()` is still written (as SonicBoom's); later ones are dropped
+   * and counted until `'close'`, after which they throw.
    * @throws {DestinationClosedError} after `destroy()` or `'close'`, as SonicBoom throws.
    */
   end(): void {
