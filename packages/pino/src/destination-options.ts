@@ -89,6 +89,9 @@ const SONIC_KEYS = new Set([
   'retryEAGAIN',
 ])
 
+/** Keys a user may have meant as the file's path. */
+const PATH_KEYS = new Set(['destination', 'path', 'file'])
+
 /**
  * Turns what `destination()` was called with into a plan: a file for the core logger, or a
  * descriptor for a SonicBoom. As `pino.destination()` does, no destination means stdout (fd 1),
@@ -110,6 +113,9 @@ export function planDestination(options: unknown): FileDestinationPlan | FdDesti
   const sonic = resolveSonic(given)
   if (typeof target === 'number') {
     const core = Object.keys(given).filter((k) => !SONIC_KEYS.has(k))
+    const misnamed = core.find((k) => PATH_KEYS.has(k))
+    if (misnamed !== undefined && given.fd === undefined && given.dest === undefined)
+      fail(misnamed, "unknown option (destination() names the file with 'dest')")
     if (core.length > 0) {
       fail(
         core[0]!,

@@ -3,13 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readText, tempFiles } from './support/files.js'
-import {
-  destroyStream,
-  endStream,
-  implementations,
-  numberedLines,
-  opened,
-} from './support/sonic-contract.js'
+import { destroyStream, endStream, implementations, numberedLines, opened } from './support/sonic-contract.js'
 
 // SonicBoom's contract (options, properties, events), run against the real sonic-boom 4.2.1 that
 // pino.destination() builds and against asyncdirect's destination(): the same scenario, the same
