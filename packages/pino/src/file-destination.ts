@@ -10,6 +10,7 @@ import {
   openLogger,
 } from '@asyncdirect/core'
 import type { ResolvedSonicOptions } from './destination-options.js'
+import { HeldWrites } from './held-writes.js'
 import { LineBatch } from './line-batch.js'
 import { DestinationClosedError, DestinationNotOpenError, InvalidArgumentError } from './stream-errors.js'
 
@@ -48,6 +49,7 @@ export class AsyncDirectDestination extends EventEmitter {
   private openError: Error | undefined
   private config: LoggerConfig
   private readonly batch: LineBatch | undefined
+  private readonly held = new HeldWrites()
   /** Loggers a reopen(file) left, still closing: end() waits for them. */
   private readonly leaving = new Set<Promise<void>>()
   private ending = false
@@ -104,9 +106,9 @@ export class AsyncDirectDestination extends EventEmitter {
     if (config.format === 'lines' && !this.sync && this.core !== undefined) {
       const maxChars = Math.min(BATCH_CHARS, Math.floor(this.core.maxEntryBytes / UTF8_BYTES_PER_UNIT))
       this.batch = new LineBatch(this.take, maxChars)
-      // Ahead of the core's own exit hook, which writes what is in the shards by then.
-      process.prependListener('exit', this.drainAtExit)
     }
+    // Ahead of the core's own exit hook, which writes what is in the shards by then.
+    if (this.core !== undefined) process.prependListener('exit', this.drainAtExit)
     if (sonic.periodicFlush > 0) {
       this.timer = setInterval(() => {
         if (this.pendingChars > 0 && this.core !== undefined && !this.ending) this.flush()
@@ -175,7 +177,7 @@ export class AsyncDirectDestination extends EventEmitter {
     if (this.core === undefined) this.ownDrops++
     else if (bytes !== undefined) {
       this.batch?.drain()
-      this.core.logBytes(bytes)
+      this.take(bytes, 1)
     } else if (this.batch !== undefined && !this.ending) this.batch.add(text)
     else this.take(text, 1)
     if (this.sync) {
@@ -188,14 +190,26 @@ export class AsyncDirectDestination extends EventEmitter {
     return false
   }
 
-  /** Hands lines to the logger. */
-  private readonly take = (text: string, count: number): void => {
-    if (this.batch !== undefined) this.core?.logLines(text, count)
-    else this.core?.log(text)
+  /** Hands a write (or a batch of `count` lines) to the logger, unless a reopen holds it. */
+  private readonly take = (data: string | Uint8Array, count: number): void => {
+    if (this.held.holding) this.held.add(data, count)
+    else this.put(data, count)
+  }
+
+  private readonly put = (data: string | Uint8Array, count: number): void => {
+    if (typeof data !== 'string') this.core?.logBytes(data)
+    else if (this.batch !== undefined) this.core?.logLines(data, count)
+    else this.core?.log(data)
+  }
+
+  /** Everything taken so far into the core's shards: the gathered batch, the held writes. */
+  private handOver(): void {
+    this.batch?.drain()
+    this.held.release(this.put)
   }
 
   private readonly drainAtExit = (): void => {
-    this.batch?.drain()
+    this.handOver()
   }
 
   /**
@@ -229,6 +243,7 @@ export class AsyncDirectDestination extends EventEmitter {
   /** One flush of the core; settles the accounting, `'write'` and `'drain'`. */
   private async runFlush(): Promise<void> {
     this.batch?.drain()
+    await this.held.idle
     const chars = this.pendingChars
     const bytes = this.pendingBytes
     this.flushesRunning++
@@ -261,7 +276,7 @@ export class AsyncDirectDestination extends EventEmitter {
     if (this.destroyed) throw new DestinationClosedError('flushSync', this.config.path)
     if (this.core === undefined)
       throw new DestinationNotOpenError('flushSync', this.config.path, this.openError)
-    this.batch?.drain()
+    this.handOver()
     this.core.flushSync()
     this.pendingChars = 0
     this.pendingBytes = 0
@@ -305,7 +320,7 @@ export class AsyncDirectDestination extends EventEmitter {
 
   private close(finish: boolean): void {
     if (this.ending) return
-    this.batch?.drain()
+    this.handOver()
     this.ending = true
     if (this.timer) clearInterval(this.timer)
     const core = this.core
@@ -324,8 +339,8 @@ export class AsyncDirectDestination extends EventEmitter {
   }
 
   /**
-   * Reopens the file in place (after `logrotate` renamed it away), or moves to `file`. Lines go on
-   * being taken meanwhile; `'ready'` follows. When the file cannot be opened, the current one
+   * Reopens the file in place (after `logrotate` renamed it away), or moves to `file`. Writes go
+   * on being taken meanwhile and go to the new file (held-writes.ts); `'ready'` follows. When the file cannot be opened, the current one
    * goes on being written and the error is reported (`'error'`, or without a listener a process
    * warning, code `ASYNCDIRECT_REOPEN_FAILED`). After `end()` it does nothing, as SonicBoom's.
    * @throws {DestinationClosedError} after `destroy()` or `'close'`.
@@ -340,7 +355,9 @@ export class AsyncDirectDestination extends EventEmitter {
     const path = file ?? this.config.path
     const old = this.core
     if (old !== undefined && resolve(path) === resolve(this.config.path)) {
-      old.reopen().then(
+      const reopened = old.reopen()
+      this.held.track(reopened, this.put)
+      reopened.then(
         () => this.emit('ready'),
         (err: Error) => this.reopenFailed(err),
       )

@@ -57,7 +57,7 @@ describe.each(implementations)('SonicBoom contract, errors and reopen: $name', (
     s.destroy() // idempotent
   })
 
-  it('reopen() after a rename: earlier lines in the renamed file, later ones in a new file', async () => {
+  it('reopen() after a rename: earlier writes in the renamed file, those after reopen() in a new one', async () => {
     const dest = files.next(impl.name)
     const s = impl.open({ dest })
     await opened(s)
@@ -65,11 +65,12 @@ describe.each(implementations)('SonicBoom contract, errors and reopen: $name', (
     await new Promise<void>((resolve, reject) => s.flush((e) => (e ? reject(e) : resolve())))
     renameSync(dest, `${dest}.1`)
     s.reopen()
+    s.write('right after reopen()\n')
     await once(s, 'ready')
-    s.write('after\n')
+    s.write('after ready\n')
     await endStream(s)
     expect(readText(`${dest}.1`)).toBe('before\n')
-    expect(readText(dest)).toBe('after\n')
+    expect(readText(dest)).toBe('right after reopen()\nafter ready\n')
   })
 
   it('reopen(file) moves to another file', async () => {
