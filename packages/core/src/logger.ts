@@ -270,6 +270,37 @@ export class Logger extends EventEmitter {
   }
 
   /**
+   * Writes everything logged before the call (from any thread) into the file from this thread,
+   * and returns once it is there (durable, with `dsync`). It blocks the calling thread for the
+   * write, and first for a write the flusher thread has in progress: for callers that cannot wait
+   * for {@link Logger.flush}'s promise (a stream's `flushSync()`). Does nothing once closed.
+   * @throws {IoError} when the write failed (the data stays buffered and is retried), or with
+   * `code` `'ETIMEDOUT'` when the flusher's write in progress did not finish within 10 s.
+   */
+  flushSync(): void {
+    const { i32 } = this.ctl
+    if (this.released || Atomics.load(i32, FINAL) === 1) return
+    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS))
+      throw new IoError('ETIMEDOUT', 'flush', this.path, 'a flush in progress did not finish within 10 s')
+    let ok: boolean
+    try {
+      const flusher = this.thread.flusher()
+      ok = flusher.serveOversizeSlot() && flusher.flushAll()
+    } finally {
+      unlockIo(i32)
+    }
+    if (!ok) throw this.lastError('flush')
+  }
+
+  /**
+   * The descriptor the file is written through now (it changes with rotation and reopen), for
+   * `fstat` and the like; -1 once closed. Never write to it: the logger owns the file's layout.
+   */
+  get fd(): number {
+    return this.released ? -1 : Atomics.load(this.ctl.i32, FILE_FD)
+  }
+
+  /**
    * Writes everything still buffered, closes the file and frees the buffers. Idempotent: every
    * call returns the same promise. Later log calls are dropped and counted.
    */

@@ -12,6 +12,9 @@
  * @packageDocumentation
  */
 export { ConfigError, type LogFormat } from '@asyncdirect/core'
-export { AsyncDirectDestination, type DestinationOptions, destination } from './destination.js'
+export { destination } from './destination.js'
+export type { DestinationOptions, SonicBoomOptions } from './destination-options.js'
+export { AsyncDirectDestination } from './file-destination.js'
 export type { CoreOptions } from './options.js'
+export { DestinationClosedError, DestinationNotOpenError, InvalidArgumentError } from './stream-errors.js'
 export { default, type TransportOptions, type TransportStream } from './transport.js'

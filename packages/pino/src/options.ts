@@ -60,5 +60,7 @@ export function toCoreConfig(options: unknown, pathKey: PathKey): LoggerConfig {
     throw new ConfigError(pathKey, `required: the log file's path, e.g. '/var/log/app.log'; ${got}`)
   }
   config.format ??= 'lines'
+  // As pino's own sinks (SonicBoom opens with 0o666): a new file's bits are then cut by the umask.
+  config.mode ??= 0o666
   return { ...config, path } as LoggerConfig
 }

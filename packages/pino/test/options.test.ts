@@ -9,10 +9,12 @@ describe('toCoreConfig', () => {
     expect(toCoreConfig({ destination: '/tmp/a.log' }, 'destination')).toEqual({
       path: '/tmp/a.log',
       format: 'lines',
+      mode: 0o666,
     })
     expect(toCoreConfig({ dest: '/tmp/a.log', format: undefined }, 'dest')).toEqual({
       path: '/tmp/a.log',
       format: 'lines',
+      mode: 0o666,
     })
   })
 
@@ -46,7 +48,7 @@ describe('toCoreConfig', () => {
       $context: { threadStreamVersion: '4' },
       pinoWillSendConfig: true,
     }
-    expect(toCoreConfig(options, 'destination')).toEqual({ path: '/tmp/a.log', format: 'lines' })
+    expect(toCoreConfig(options, 'destination')).toEqual({ path: '/tmp/a.log', format: 'lines', mode: 0o666 })
   })
 
   it('throws a ConfigError naming the option', () => {
