@@ -8,6 +8,7 @@ import {
   type Logger,
   type LoggerConfig,
   openLogger,
+  resolveConfig,
 } from '@asyncdirect/core'
 import type { ResolvedSonicOptions } from './destination-options.js'
 import { HeldWrites } from './held-writes.js'
@@ -98,12 +99,14 @@ export class AsyncDirectDestination extends EventEmitter {
       this.openError = err as Error
       process.nextTick(() => this.emit('error', err))
     }
-    const shard = (config.bufferSize ?? 64 << 20) / (config.numShards ?? 8)
+    // Valid here: an invalid configuration threw above.
+    const resolved = resolveConfig(config)
+    const shard = resolved.bufferSize / resolved.numShards
     this.highWater = Math.max(
       this.minLength,
       this.maxLength > 0 ? Math.min(shard, this.maxLength / 2) : shard,
     )
-    if (config.format === 'lines' && !this.sync && this.core !== undefined) {
+    if (resolved.format === 'lines' && !this.sync && this.core !== undefined) {
       const maxChars = Math.min(BATCH_CHARS, Math.floor(this.core.maxEntryBytes / UTF8_BYTES_PER_UNIT))
       this.batch = new LineBatch(this.take, maxChars)
     }
