@@ -64,6 +64,7 @@ import { type LoggerHandle, openThreadView, type ThreadView } from './logger-han
 import { libraryInfo, loadNative, type NativeLibrary, type NativeLoad } from './native-library.js'
 import { deliverReport } from './report-delivery.js'
 import { allocateShards, releaseShards, type ShardMemoryDescriptor } from './shard-memory.js'
+import { onSignal, type SignalHook } from './signal-hook.js'
 import {
   type FlushMetrics,
   flushMetrics,
@@ -106,6 +107,8 @@ export class Logger extends EventEmitter {
   /** The reopenOnSignal listener, removed at close. */
   private readonly onSignal: (() => void) | undefined
   private readonly signal: ReopenSignal | false
+  /** Flushes on SIGTERM/SIGINT/SIGHUP (signal-hook.ts); null with `flushOnSignal: false`. */
+  private readonly signalHook: SignalHook | null
 
   constructor(
     private readonly lib: NativeLibrary | null,
@@ -114,6 +117,7 @@ export class Logger extends EventEmitter {
     private readonly flusher: FlusherThread,
     handle: LoggerHandle,
     reopenOnSignal: ReopenSignal | false,
+    flushOnSignal = true,
   ) {
     super()
     this.handle = handle
@@ -123,6 +127,8 @@ export class Logger extends EventEmitter {
     this.writer = new EntryWriter(writerContext)
     this.format = writerContext.format
     this.removeExitHook = onExit(() => this.flushAtExit())
+    // A flush that fails is reported as an 'error' event already.
+    this.signalHook = flushOnSignal ? onSignal(() => this.flush().catch(() => {})) : null
     flusher.worker.on('message', (m: FlushMessage) => {
       const report = fromMessage(m)
       if (report) deliverReport(this, report)
@@ -192,9 +198,13 @@ export class Logger extends EventEmitter {
     }
   }
 
-  /** Resolves when the flusher thread runs (at once for a logger from {@link createLogger}). */
+  /**
+   * Resolves when the flusher thread runs (at once for a logger from {@link createLogger}) and,
+   * in a worker thread, the main thread listens for the signals `flushOnSignal` covers.
+   */
   ready(): Promise<void> {
-    return this.flusher.ready
+    if (!this.signalHook) return this.flusher.ready
+    return Promise.all([this.flusher.ready, this.signalHook.ready]).then(() => {})
   }
 
   /**
@@ -350,6 +360,7 @@ export class Logger extends EventEmitter {
     if (this.released) return
     this.released = true
     this.removeExitHook()
+    this.signalHook?.remove()
     if (this.onSignal && this.signal) process.off(this.signal, this.onSignal)
     // The descriptors of the file written last: rotation, reopen() and a fallback to buffered
     // I/O replace them, so the control block, not the file opened at start, says which they are.
@@ -481,7 +492,7 @@ export function openLogger(config: LoggerConfig): Logger {
       )
     }
     const flusher = startFlusher(handle, ctl)
-    logger = new Logger(lib, memory, thread, flusher, handle, cfg.reopenOnSignal)
+    logger = new Logger(lib, memory, thread, flusher, handle, cfg.reopenOnSignal, cfg.flushOnSignal)
     if (fallback) announceFallback(logger, fallback)
     // Symlink and retention for the file just opened (reported to the logger's listeners).
     thread.flusher().tidy()
