@@ -88,7 +88,8 @@ const EXIT_LOCK_TIMEOUT_MS = 10_000
  * Events: `'error'` (an {@link IoError} with the errno name as `code`: the data is kept and the
  * write retried), `'warning'` (fallback to buffered I/O, abandoned entries), `'fallback'` (a
  * {@link FallbackEvent}: O_DIRECT is off and why; a listener added after it happened is called
- * too), `'close'`.
+ * too), `'signal'` (the signal's name: the application handles SIGTERM, SIGINT or SIGHUP itself,
+ * and the logger is flushing what it holds; see `flushOnSignal`), `'close'`.
  */
 export class Logger extends EventEmitter {
   /** Plain data another thread passes to {@link attach} to write into this logger. */
@@ -127,8 +128,13 @@ export class Logger extends EventEmitter {
     this.writer = new EntryWriter(writerContext)
     this.format = writerContext.format
     this.removeExitHook = onExit(() => this.flushAtExit())
-    // A flush that fails is reported as an 'error' event already.
-    this.signalHook = flushOnSignal ? onSignal(() => this.flush().catch(() => {})) : null
+    this.signalHook = flushOnSignal
+      ? onSignal((signal) => {
+          this.emit('signal', signal)
+          // A flush that fails is reported as an 'error' event already.
+          this.flush().catch(() => {})
+        })
+      : null
     flusher.worker.on('message', (m: FlushMessage) => {
       const report = fromMessage(m)
       if (report) deliverReport(this, report)

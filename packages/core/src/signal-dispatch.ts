@@ -36,17 +36,17 @@ export type DispatchMessage = { type: 'flush'; signal: string } | { type: 'relea
  * signal-exit's own listener (v3 and v4 leave a marker on `process`) does not count as the
  * application's: each of the two would otherwise leave the ending to the other, and neither would.
  */
-export function signalDispatch(args: DispatchArgs, flush?: () => void): void {
+export function signalDispatch(args: DispatchArgs, flush?: (signal: string) => void): void {
   type Listener = (() => void) & { asyncdirectSignal?: true }
   interface State {
-    acquire(token: string, flush: (() => void) | undefined): void
+    acquire(token: string, flush: ((signal: string) => void) | undefined): void
     release(token: string): void
   }
   const key = Symbol.for('asyncdirect.signal-dispatch.v1')
   const shared = globalThis as unknown as Record<symbol, State | undefined>
   let state = shared[key]
   if (state === undefined) {
-    const users = new Map<string, (() => void) | undefined>()
+    const users = new Map<string, ((signal: string) => void) | undefined>()
     const listeners = new Map<string, Listener>()
     let channel: InstanceType<typeof BroadcastChannel> | null = null
     const signalExitListeners = (): number => {
@@ -68,7 +68,7 @@ export function signalDispatch(args: DispatchArgs, flush?: () => void): void {
         setImmediate(() => {
           for (const f of users.values()) {
             try {
-              f?.()
+              f?.(signal)
             } catch {
               // A logger's flush reports its own failures ('error' events); the others still flush.
             }

@@ -32,7 +32,7 @@ let registrations = 0
  * the main thread through an in-process inspector session (no port is opened), and `flush` is
  * called when the main thread says so on a BroadcastChannel; the release goes back on it.
  */
-export function onSignal(flush: () => void): SignalHook {
+export function onSignal(flush: (signal: string) => void): SignalHook {
   const token = `${threadId}:${registrations++}`
   const args: DispatchArgs = { signals: signalNumbers(), channel: CHANNEL, token }
   if (isMainThread) {
@@ -41,7 +41,8 @@ export function onSignal(flush: () => void): SignalHook {
   }
   const channel = new BroadcastChannel(CHANNEL)
   channel.onmessage = (event: unknown) => {
-    if (((event as MessageEvent).data as DispatchMessage | null)?.type === 'flush') flush()
+    const m = (event as MessageEvent).data as DispatchMessage | null
+    if (m?.type === 'flush') flush(m.signal)
   }
   channel.unref()
   const ready = installOnMainThread(args)
