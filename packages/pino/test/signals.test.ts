@@ -1,8 +1,10 @@
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readEntries, verify } from '@asyncdirect/core'
+import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { SignalledChild } from '../../../test-support/signalled-child.js'
-import { fixture, tempFiles } from './support/files.js'
+import { fixture, TARGET, tempFiles } from './support/files.js'
 
 // A child logs numbered lines through pino, a few per turn of the event loop, and says how many
 // it has logged; the test sends a real signal once it has said so. Every line whose log call
@@ -88,4 +90,23 @@ describe.each(['destination', 'transport'])('pino through the %s', (path) => {
       expect(end.signal, 'the child was still running when the test ended it').toBe('SIGKILL')
     },
   )
+})
+
+describe('the transport, from its worker thread', () => {
+  it("adds the process's one listener per signal on the main thread; closing it removes it", async () => {
+    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const
+    const before = signals.map((s) => process.listenerCount(s))
+    const transport = pino.transport({ target: TARGET, options: { destination: files.next('listener') } })
+    await once(transport, 'ready')
+    expect(signals.map((s) => process.listenerCount(s))).toEqual(before.map((n) => n + 1))
+    transport.ref()
+    transport.end()
+    await once(transport, 'close')
+    // The release comes back on a BroadcastChannel: wait for it (or fail at the deadline).
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      if (process.listenerCount('SIGTERM') === before[0]) break
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(signals.map((s) => process.listenerCount(s))).toEqual(before)
+  })
 })
