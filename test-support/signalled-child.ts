@@ -21,6 +21,7 @@ const DEADLINE_MS = 30_000
  * then signals. Synchronization by the child's own words, never by sleeping.
  */
 export class SignalledChild {
+  private static readonly running = new Set<SignalledChild>()
   private readonly child: ChildProcessWithoutNullStreams
   private readonly lines: string[] = []
   private waiters: Array<() => void> = []
@@ -49,14 +50,26 @@ export class SignalledChild {
       this.stderr += d
     })
     const deadline = setTimeout(() => this.child.kill('SIGKILL'), 4 * DEADLINE_MS)
+    SignalledChild.running.add(this)
     this.ended = new Promise((resolve, reject) => {
       this.child.on('error', reject)
       this.child.on('close', (code, signal) => {
+        SignalledChild.running.delete(this)
         clearTimeout(deadline)
         this.wake()
         resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })
       })
     })
+  }
+
+  /**
+   * Kills (SIGKILL) and awaits every child still running: for `afterEach`, so that a failed
+   * assertion never leaves one behind.
+   */
+  static async killAll(): Promise<void> {
+    const left = [...SignalledChild.running]
+    for (const c of left) c.child.kill('SIGKILL')
+    await Promise.all(left.map((c) => c.ended.catch(() => {})))
   }
 
   get pid(): number {

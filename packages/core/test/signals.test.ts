@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { SignalledChild } from '../../../test-support/signalled-child.js'
 import { createLogger, readEntries, verify } from '../dist/index.js'
 
@@ -19,6 +19,7 @@ const fixture = fileURLToPath(new URL('./fixtures/signal-child.mjs', import.meta
 
 /** Entries logged before the signal: a few hundred turns of the child's loop. */
 const LOGGED_BEFORE = 1500
+afterEach(() => SignalledChild.killAll())
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const
 
 /** The sequence numbers of the file's entries `c <seq> ...`, after checking the file decodes. */

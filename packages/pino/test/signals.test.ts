@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readEntries, verify } from '@asyncdirect/core'
 import pino from 'pino'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { SignalledChild } from '../../../test-support/signalled-child.js'
 import { fixture, TARGET, tempFiles } from './support/files.js'
 
@@ -15,6 +15,7 @@ import { fixture, TARGET, tempFiles } from './support/files.js'
 
 const files = tempFiles('signals')
 const LOGGED_BEFORE = 1500
+afterEach(() => SignalledChild.killAll())
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const
 
 /** The `seq` of each line of the file, read with the core's reader after checking it decodes. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { readEntries, verify } from '@asyncdirect/core'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { SignalledChild } from '../../../test-support/signalled-child.js'
 import { removeTempDirs, tempFile } from './support/files.js'
 
@@ -13,6 +13,7 @@ import { removeTempDirs, tempFile } from './support/files.js'
 afterAll(removeTempDirs)
 const fixture = fileURLToPath(new URL('./fixtures/signal-child.mjs', import.meta.url))
 const LOGGED_BEFORE = 1500
+afterEach(() => SignalledChild.killAll())
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const
 
 /** The `seq` of each entry of the file, read with the core's reader after checking it decodes. */
