@@ -13,7 +13,7 @@ export interface ChildEnd {
  * a second or two): the wait fails with the child's output rather than hitting the test timeout.
  * Not a timing assertion.
  */
-const DEADLINE_MS = 30_000
+const DEADLINE_MS = 90_000
 
 /**
  * A running `node` child whose stdout lines a test waits on, to send it a signal at a known point

@@ -82,7 +82,7 @@ describe('core logger, the application listens and keeps running', () => {
     const total = await child.waitFor('handled', handledLine(signal))
     // Waiting for the flush the signal asked for: the file grows to every entry, or the wait fails.
     let seqs: number[] = []
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
       // A read may catch a write half done (a partial last line): only a file that decodes counts.
       if (existsSync(file) && (await verify(file)).problems.length === 0) seqs = await fileSeqs(file)
       if (seqs.length >= total) break

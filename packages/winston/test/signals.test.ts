@@ -77,7 +77,7 @@ describe('winston with AsyncDirectTransport', () => {
       const total = await child.waitFor('handled', handledLine(signal))
       // A one-hour flush interval: the lines reach the file now only if the signal flushed them.
       let seqs: number[] = []
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
         seqs = existsSync(file) ? await fileSeqs(file) : []
         if (seqs.length >= total) break
         await new Promise((resolve) => setTimeout(resolve, 20))
