@@ -70,6 +70,13 @@ export interface LoggerConfig {
    * create mode). Default false. Installing it replaces the signal's default action (exit).
    */
   reopenOnSignal?: ReopenSignal | false
+  /**
+   * On SIGTERM, SIGINT and SIGHUP, write what was logged, then let the signal do what it would
+   * have done: the application's own listeners keep control; with none, the process runs its
+   * `'exit'` listeners and dies by the signal. From any thread. Default true. False leaves the
+   * signals alone (a signal that ends the process then loses what is buffered).
+   */
+  flushOnSignal?: boolean
 }
 
 /** Signals {@link LoggerConfig.reopenOnSignal} accepts. */
@@ -155,6 +162,7 @@ export function defaultConfig(path: string): ResolvedConfig {
     mkdir: false,
     rotate: NO_ROTATION,
     reopenOnSignal: false,
+    flushOnSignal: true,
   }
 }
 
@@ -242,6 +250,7 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   merged.rotate = resolveRotation(config.rotate)
   if (merged.reopenOnSignal !== false)
     checkChoice('reopenOnSignal', merged.reopenOnSignal, ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const)
+  checkBoolean('flushOnSignal', merged.flushOnSignal)
   return merged
 }
 

@@ -64,6 +64,7 @@ import { type LoggerHandle, openThreadView, type ThreadView } from './logger-han
 import { libraryInfo, loadNative, type NativeLibrary, type NativeLoad } from './native-library.js'
 import { deliverReport } from './report-delivery.js'
 import { allocateShards, releaseShards, type ShardMemoryDescriptor } from './shard-memory.js'
+import { onSignal, type SignalHook } from './signal-hook.js'
 import {
   type FlushMetrics,
   flushMetrics,
@@ -89,7 +90,8 @@ const EXIT_STOP_WAIT_MS = 2_000
  * Events: `'error'` (an {@link IoError} with the errno name as `code`: the data is kept and the
  * write retried), `'warning'` (fallback to buffered I/O, abandoned entries), `'fallback'` (a
  * {@link FallbackEvent}: O_DIRECT is off and why; a listener added after it happened is called
- * too), `'close'`.
+ * too), `'signal'` (the signal's name: the application handles SIGTERM, SIGINT or SIGHUP itself,
+ * and the logger is flushing what it holds; see `flushOnSignal`), `'close'`.
  */
 export class Logger extends EventEmitter {
   /** Plain data another thread passes to {@link attach} to write into this logger. */
@@ -108,6 +110,8 @@ export class Logger extends EventEmitter {
   /** The reopenOnSignal listener, removed at close. */
   private readonly onSignal: (() => void) | undefined
   private readonly signal: ReopenSignal | false
+  /** Flushes on SIGTERM/SIGINT/SIGHUP (signal-hook.ts); null with `flushOnSignal: false`. */
+  private readonly signalHook: SignalHook | null
 
   constructor(
     private readonly lib: NativeLibrary | null,
@@ -116,6 +120,7 @@ export class Logger extends EventEmitter {
     private readonly flusher: FlusherThread,
     handle: LoggerHandle,
     reopenOnSignal: ReopenSignal | false,
+    flushOnSignal = true,
   ) {
     super()
     this.handle = handle
@@ -125,6 +130,13 @@ export class Logger extends EventEmitter {
     this.writer = new EntryWriter(writerContext)
     this.format = writerContext.format
     this.removeExitHook = onExit(() => this.flushAtExit())
+    this.signalHook = flushOnSignal
+      ? onSignal((signal) => {
+          this.emit('signal', signal)
+          // A flush that fails is reported as an 'error' event already.
+          this.flush().catch(() => {})
+        })
+      : null
     flusher.worker.on('message', (m: FlushMessage) => {
       const report = fromMessage(m)
       if (report) deliverReport(this, report)
@@ -196,9 +208,14 @@ export class Logger extends EventEmitter {
     }
   }
 
-  /** Resolves when the flusher thread runs; rejects if it could not start (writers then write themselves). */
+  /**
+   * Resolves when the flusher thread runs and, in a worker thread, the main thread listens for the
+   * signals `flushOnSignal` covers; rejects if the flusher could not start (writers then write
+   * themselves).
+   */
   ready(): Promise<void> {
-    return this.flusher.ready
+    if (!this.signalHook) return this.flusher.ready
+    return Promise.all([this.flusher.ready, this.signalHook.ready]).then(() => {})
   }
 
   /**
@@ -386,6 +403,7 @@ export class Logger extends EventEmitter {
     if (this.released) return
     this.released = true
     this.removeExitHook()
+    this.signalHook?.remove()
     if (this.onSignal && this.signal) process.off(this.signal, this.onSignal)
     // The descriptors of the file written last: rotation, reopen() and a fallback to buffered
     // I/O replace them, so the control block, not the file opened at start, says which they are.
@@ -524,7 +542,7 @@ export function openLogger(config: LoggerConfig): Logger {
       )
     }
     const flusher = startFlusher(handle, ctl)
-    logger = new Logger(lib, memory, thread, flusher, handle, cfg.reopenOnSignal)
+    logger = new Logger(lib, memory, thread, flusher, handle, cfg.reopenOnSignal, cfg.flushOnSignal)
     if (fallback) announceFallback(logger, fallback)
     // Symlink and retention for the file just opened (reported to the logger's listeners).
     thread.flusher().tidy()

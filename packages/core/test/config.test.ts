@@ -65,6 +65,7 @@ describe('defaultConfig', () => {
       mkdir: false,
       rotate: { size: 0, interval: 0, maxFiles: 0, maxAge: 0, symlink: false },
       reopenOnSignal: false,
+      flushOnSignal: true,
     })
   })
 
@@ -404,6 +405,13 @@ describe('rotate and reopenOnSignal', () => {
     expect(resolve(undefined, { reopenOnSignal: 'SIGHUP' }).reopenOnSignal).toBe('SIGHUP')
     expect(() => resolve(undefined, { reopenOnSignal: 'SIGKILL' })).toThrow(
       /reopenOnSignal.*'SIGHUP', 'SIGUSR1', 'SIGUSR2'/,
+    )
+  })
+
+  it('flushOnSignal takes true or false', () => {
+    expect(resolve(undefined, { flushOnSignal: false }).flushOnSignal).toBe(false)
+    expect(() => resolve(undefined, { flushOnSignal: 'no' as unknown as boolean })).toThrow(
+      /flushOnSignal: expected true or false, got 'no'/,
     )
   })
 })

@@ -89,7 +89,34 @@ export default async function asyncdirectTransport(options: TransportOptions): P
     relay.settle()
     logger.flush().then(() => cb(), cb)
   }
+  // A signal the application handles (see the core's flushOnSignal): the core flushes what it
+  // holds, but lines the main thread wrote before the signal may still be in thread-stream's
+  // buffer. They are flushed once this worker has taken them.
+  const ring = threadStreamRing()
+  logger.on('signal', () => {
+    // Bounded: an ending stream moves the offsets to markers that never become equal.
+    let turns = 0
+    const whenTaken = (): void => {
+      if (ring !== null && !ring.drained() && !stream.writableEnded && turns++ < 10_000)
+        setImmediate(whenTaken)
+      else stream.flush(() => {})
+    }
+    whenTaken()
+  })
   return stream
+}
+
+/**
+ * thread-stream's shared state, when this runs in its worker: the main thread's write offset and
+ * this worker's read offset (Int32 slots 4 and 8 of `workerData.stateBuf`, thread-stream's
+ * lib/indexes.js). The worker writes a chunk to this stream before it moves the read offset, so
+ * equal offsets mean every line the main thread put in the buffer is in this stream.
+ */
+function threadStreamRing(): { drained(): boolean } | null {
+  const data = workerData as { stateBuf?: unknown } | null
+  if (!(data?.stateBuf instanceof SharedArrayBuffer)) return null
+  const state = new Int32Array(data.stateBuf)
+  return { drained: () => Atomics.load(state, 8) === Atomics.load(state, 4) }
 }
 
 /**

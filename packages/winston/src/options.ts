@@ -62,6 +62,11 @@ export interface AsyncDirectTransportOptions
   rotate?: RotateOptions
   /** Reopen the file on this signal (`'SIGHUP'`), for an external logrotate in create mode. Default false. */
   reopenOnSignal?: ReopenSignal | false
+  /**
+   * On SIGTERM, SIGINT and SIGHUP write what was logged, then let the signal end the process (no
+   * listener of the application's) or leave it to the application's listeners. Default true.
+   */
+  flushOnSignal?: boolean
 
   /** Most verbose level this transport writes (winston's). Default: the logger's level. */
   level?: string
