@@ -100,7 +100,8 @@ describe('the transport, from its worker thread', () => {
     const transport = pino.transport({ target: TARGET, options: { destination: files.next('listener') } })
     await once(transport, 'ready')
     expect(signals.map((s) => process.listenerCount(s))).toEqual(before.map((n) => n + 1))
-    transport.ref()
+    // thread-stream has ref()/unref(); its type declarations do not list them.
+    ;(transport as unknown as { ref(): void }).ref()
     transport.end()
     await once(transport, 'close')
     // The release comes back on a BroadcastChannel: wait for it (or fail at the deadline).
