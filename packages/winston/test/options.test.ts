@@ -31,7 +31,7 @@ describe('bad options are rejected from the constructor, naming the option', () 
   it.each([
     ['bufferSize', 1000, 'expected an integer from 32768'],
     ['bufferSize', 8 * 4096 + 1, 'a multiple of 32768'],
-    ['bufferSize', 8 * 4096 * 3 + 4096, 'must split into 8 shard(s)'],
+    ['bufferSize', 8 * 4096 * 3 + 4096, 'does not split into numShards 8 shards'],
     ['numShards', 0, 'expected an integer from 1 to 256'],
     ['numShards', 2.5, 'expected an integer from 1 to 256'],
     ['flushInterval', 0, 'expected an integer from 1 to 3600000 milliseconds'],
