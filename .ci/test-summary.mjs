@@ -53,7 +53,11 @@ for (const dir of ['packages', 'examples']) {
     const unloaded = (r.testResults ?? []).filter(
       (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
     ).length
-    counts.failed += r.numFailedTests + unloaded
+    // Vitest can fail a run outside any test (a test process killed, an unhandled error): such a
+    // run counts as one failure even when every test it finished passed.
+    const outside = !r.success && r.numFailedTests + unloaded === 0 ? 1 : 0
+    if (outside) console.error(`${file}: the run failed outside its tests (see the errors above)`)
+    counts.failed += r.numFailedTests + unloaded + outside
     counts.skipped += r.numPendingTests + (r.numTodoTests ?? 0)
   }
 }

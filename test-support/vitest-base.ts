@@ -13,6 +13,13 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The JSON results are what .ci/test-summary.mjs counts; the stall reporter bounds a file
+    // that never ends (see there).
+    reporters: [
+      'default',
+      ['json', { outputFile: '.test-results/vitest.json' }],
+      here('./stall-reporter.ts'),
+    ],
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 120_000,

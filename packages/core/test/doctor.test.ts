@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runSync } from '../../../test-support/node-child.js'
 import { createLogger } from '../dist/index.js'
 import { nativeTarget } from '../dist/native-target.js'
 import type { DoctorReport } from '../src/doctor-report.js'
@@ -22,7 +22,7 @@ const EXT4_MAGIC = 0xef53
 const TMPFS_MAGIC = 0x01021994
 
 function doctor(args: string[], cli = CLI, env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, [cli, 'doctor', ...args], { encoding: 'utf8', env })
+  const r = runSync(process.execPath, [cli, 'doctor', ...args], { env })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runSync } from '../../../test-support/node-child.js'
 import { tempDir } from './support/temp-loggers.js'
 
 // Every program in examples/ runs as the README says, right after the install: exit status 0 and
@@ -21,10 +21,9 @@ const RUNS: Record<string, (dir: string) => string[]> = {
 
 function runExample(name: string, args: string[]) {
   const [program, ...rest] = args
-  return spawnSync(process.execPath, [join(EXAMPLES, name, program!), ...rest], {
+  return runSync(process.execPath, [join(EXAMPLES, name, program!), ...rest], {
     cwd: join(EXAMPLES, name),
-    encoding: 'utf8',
-    timeout: 240_000,
+    timeoutMs: 240_000,
   })
 }
 

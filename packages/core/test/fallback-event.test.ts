@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, it } from 'vitest'
+import { runNodeSync } from '../../../test-support/node-child.js'
 
 // Whoever holds a logger, or a writer attached to it, learns without reading stderr that O_DIRECT
 // is off and why: a 'fallback' event (heard by a listener added at once and by one added later,
@@ -14,8 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const child = fileURLToPath(new URL('./fixtures/fallback-event-child.mjs', import.meta.url))
 
 it('tells every listener once, and the statistics say the same, in the logger and attached writers', () => {
-  const r = spawnSync(process.execPath, [child, join(dir, 'app.log')], {
-    encoding: 'utf8',
+  const r = runNodeSync([child, join(dir, 'app.log')], {
     env: { ...process.env, ASYNCDIRECT_NATIVE: '0' },
   })
   expect(r.status, r.stderr).toBe(0)
@@ -31,8 +30,7 @@ it('tells every listener once, and the statistics say the same, in the logger an
 })
 
 it('is a one-time process warning when nobody listens', () => {
-  const r = spawnSync(process.execPath, [child, join(dir, 'unheard.log'), 'unheard'], {
-    encoding: 'utf8',
+  const r = runNodeSync([child, join(dir, 'unheard.log'), 'unheard'], {
     env: { ...process.env, ASYNCDIRECT_NATIVE: '0' },
   })
   expect(r.status, r.stderr).toBe(0)
@@ -40,7 +38,7 @@ it('is a one-time process warning when nobody listens', () => {
 })
 
 it('says nothing when O_DIRECT works', () => {
-  const r = spawnSync(process.execPath, [child, join(dir, 'direct.log')], { encoding: 'utf8' })
+  const r = runNodeSync([child, join(dir, 'direct.log')])
   expect(r.status, r.stderr).toBe(0)
   const out = JSON.parse(r.stdout)
   expect(out.early).toEqual([])

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runNodeSync } from '../../../test-support/node-child.js'
 import { createLogger, IoError } from '../dist/index.js'
 import { tempDir } from './support/temp-loggers.js'
 
@@ -59,11 +59,7 @@ describe('a log file that cannot be created', () => {
       } catch (e) {
         console.log(JSON.stringify({ name: e.name, code: e.code, syscall: e.syscall, path: e.path, message: e.message }))
       }`
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      uid: NOBODY,
-      gid: NOBODY,
-      encoding: 'utf8',
-    })
+    const child = runNodeSync(['--input-type=module', '-e', script], { uid: NOBODY, gid: NOBODY })
     expect(child.status, child.stderr).toBe(0)
     const got = JSON.parse(child.stdout)
     expect(got).toMatchObject({ name: 'IoError', code: 'EACCES', syscall: 'mkdir', path: wanted })

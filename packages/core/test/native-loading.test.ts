@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { CHILD_DEADLINE_MS } from '../../../test-support/node-child.js'
 import { refuseUnsafeLibrary } from '../dist/library-safety.js'
 import { ABI_VERSION, loadNativeFrom } from '../dist/native-library.js'
 import { nativeTarget } from '../dist/native-target.js'
@@ -214,6 +215,7 @@ describe('a library compiled by the install step', () => {
     })
     const said = execFileSync(process.execPath, [join(withPrebuilt, 'native', 'install.mjs')], {
       encoding: 'utf8',
+      timeout: CHILD_DEADLINE_MS,
     })
     expect(said).toContain(`using the prebuilt native library for ${target}`)
     expect(existsSync(join(withPrebuilt, 'native', 'build'))).toBe(false)
@@ -221,6 +223,7 @@ describe('a library compiled by the install step', () => {
     rmSync(join(withPrebuilt, 'prebuilds', target), { recursive: true })
     const compiledSaid = execFileSync(process.execPath, [join(withPrebuilt, 'native', 'install.mjs')], {
       encoding: 'utf8',
+      timeout: CHILD_DEADLINE_MS,
     })
     expect(compiledSaid).toContain(`no prebuilt native library for ${target}; compiling one`)
     const lib = join(withPrebuilt, 'native', 'build', 'libasyncdirect.so')
@@ -238,6 +241,7 @@ describe('a library compiled by the install step', () => {
     const r = spawnSync(process.execPath, [join(pkg, 'native', 'install.mjs')], {
       encoding: 'utf8',
       env: { ...process.env, CC: compiler },
+      timeout: CHILD_DEADLINE_MS,
     })
     expect(r.status).toBe(0)
     expect(r.stdout).toContain('compiling one')

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runNodeSync } from '../../../test-support/node-child.js'
 import { ConfigError, FileLockedError, openLogger, readEntries } from '../dist/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-open-'))
@@ -39,10 +39,7 @@ const l = openLogger({ path: ${JSON.stringify(path)} })
 l.log('only')
 await l.close()
 console.log('closed')`
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    })
+    const r = runNodeSync(['--input-type=module', '-e', script])
     expect(r.stderr).toBe('')
     expect(r.stdout).toBe('closed\n')
     expect(r.status).toBe(0)
@@ -50,11 +47,11 @@ console.log('closed')`
 
   it('loses nothing when the process exits right after opening, before the flusher started', () => {
     const path = nextPath()
-    const r = spawnSync(
-      process.execPath,
-      [new URL('./fixtures/open-logger-child.mjs', import.meta.url).pathname, path, '50000'],
-      { encoding: 'utf8', timeout: 60_000 },
-    )
+    const r = runNodeSync([
+      new URL('./fixtures/open-logger-child.mjs', import.meta.url).pathname,
+      path,
+      '50000',
+    ])
     expect(r.status).toBe(0)
     const lines = readFileSync(path, 'utf8').split('\n')
     expect(lines.pop()).toBe('')

@@ -14,12 +14,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, it } from 'vitest'
+import { CHILD_DEADLINE_MS } from '../../../test-support/node-child.js'
 import { nativeTarget } from '../dist/native-target.js'
 
 // The three packages as users get them: packed with `pnpm pack`, installed with npm into a fresh
 // application outside the monorepo, and run with a PATH that has no C compiler. The logger must
 // write with O_DIRECT through the prebuilt library inside node_modules/@asyncdirect/core/, and the
 // CLI must work there through npx.
+
+// Packing and installing reach the package registry: slower than a child of ours, still bounded.
+const INSTALL_DEADLINE_MS = 5 * 60_000
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'asyncdirect-packed-'))
@@ -46,11 +50,15 @@ function slimPath(): string {
   return bin
 }
 
+// npm and pnpm turn on Node's compile cache (Node 22 and later), which by default writes into
+// the temporary directory the tests must leave empty; the test has no use for it.
+const NO_COMPILE_CACHE = { NODE_DISABLE_COMPILE_CACHE: '1' }
+
 /** The environment without the variables pnpm and npm set for the test run itself. */
 function cleanEnv(path: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (!/^(npm|pnpm)_/i.test(k)) env[k] = v
-  return { ...env, PATH: path }
+  return { ...env, ...NO_COMPILE_CACHE, PATH: path }
 }
 
 it('installs from the tarballs and writes with O_DIRECT through the prebuilt library, with no C compiler', () => {
@@ -59,7 +67,9 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
   for (const pkg of ['core', 'winston', 'pino'])
     execFileSync('npx', ['--yes', rootManifest.packageManager, 'pack', '--pack-destination', packs], {
       cwd: join(repo, 'packages', pkg),
+      env: { ...process.env, ...NO_COMPILE_CACHE },
       stdio: 'ignore',
+      timeout: INSTALL_DEADLINE_MS,
     })
   const tarballs = readdirSync(packs).sort()
   expect(tarballs).toEqual([
@@ -96,7 +106,7 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
       `winston@${devVersion('winston', 'winston')}`,
       `pino@${devVersion('pino', 'pino')}`,
     ],
-    { cwd: app, env, encoding: 'utf8' },
+    { cwd: app, env, encoding: 'utf8', timeout: INSTALL_DEADLINE_MS },
   )
   expect(install.status, install.stderr).toBe(0)
   const target = nativeTarget()
@@ -105,7 +115,12 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
   expect(existsSync(join(installed, 'native', 'build'))).toBe(false)
 
   copyFileSync(fileURLToPath(new URL('./fixtures/packed-app.mjs', import.meta.url)), join(app, 'app.mjs'))
-  const run = spawnSync(process.execPath, ['app.mjs'], { cwd: app, env, encoding: 'utf8' })
+  const run = spawnSync(process.execPath, ['app.mjs'], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+    timeout: CHILD_DEADLINE_MS,
+  })
   expect(run.status, run.stderr).toBe(0)
   expect(run.stderr).toBe('')
   const out = JSON.parse(run.stdout)
@@ -134,13 +149,23 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
       typeof require('@asyncdirect/pino').destination,
     ]))`,
   )
-  const required = spawnSync(process.execPath, ['required.cjs'], { cwd: app, env, encoding: 'utf8' })
+  const required = spawnSync(process.execPath, ['required.cjs'], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+    timeout: CHILD_DEADLINE_MS,
+  })
   expect(required.status, required.stderr).toBe(0)
   expect(required.stderr).toBe('')
   expect(JSON.parse(required.stdout)).toEqual(['function', 'function', 'function'])
 
   // The CLI through its committed bin (bin/asyncdirect.mjs, which loads dist/cli.js).
-  const version = spawnSync('npx', ['asyncdirect', '--version'], { cwd: app, env, encoding: 'utf8' })
+  const version = spawnSync('npx', ['asyncdirect', '--version'], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+    timeout: CHILD_DEADLINE_MS,
+  })
   expect(version.status, version.stderr).toBe(0)
   expect(version.stdout).toBe('asyncdirect 0.1.0\n')
 
@@ -148,6 +173,7 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
     cwd: app,
     env,
     encoding: 'utf8',
+    timeout: CHILD_DEADLINE_MS,
   })
   expect(cat.status, cat.stderr).toBe(0)
   const lines = cat.stdout.trim().split('\n')

@@ -1,6 +1,6 @@
 import { readEntries, verify } from '@asyncdirect/core'
 import { describe, expect, it } from 'vitest'
-import { runNode } from './support/child.js'
+import { runNode } from '../../../test-support/node-child.js'
 import { fixture, readLines, tempFiles } from './support/files.js'
 
 // Child processes log 100k lines through pino and leave without closing anything: by

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, it } from 'vitest'
-import { runNode } from './support/child.js'
+import { runNode } from '../../../test-support/node-child.js'
 import { fileJson, removeTempDirs, tempFile } from './support/files.js'
 
 // examples/winston/app.mjs, run as the README says: it logs until SIGTERM, then ends the logger
@@ -13,12 +13,14 @@ const app = fileURLToPath(new URL('../../../examples/winston/app.mjs', import.me
 it('examples/winston/app.mjs shuts down cleanly on SIGTERM with every entry in its file', async () => {
   const path = tempFile()
   let signalled = false
-  const result = await runNode(app, [path, '0'], (stdout, child) => {
-    if (!signalled && stdout.includes('logging to')) {
-      signalled = true
-      // Let it log for a moment; how much it logs does not matter.
-      setTimeout(() => child.kill('SIGTERM'), 200)
-    }
+  const result = await runNode([app, path, '0'], {
+    onStdout: (stdout, child) => {
+      if (!signalled && stdout.includes('logging to')) {
+        signalled = true
+        // Let it log for a moment; how much it logs does not matter.
+        setTimeout(() => child.kill('SIGTERM'), 200)
+      }
+    },
   })
   expect(result.hung).toBe(false)
   expect(result.code).toBe(0)

@@ -1,8 +1,8 @@
 import { appendFileSync, statSync } from 'node:fs'
 import { createLogger, readEntries, verify } from '@asyncdirect/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type ChildResult, fixture, runNode } from './support/child.js'
-import { fileJson, fileLines, removeTempDirs, tempFile } from './support/files.js'
+import { type ChildResult, runNode } from '../../../test-support/node-child.js'
+import { fileJson, fileLines, fixture, removeTempDirs, tempFile } from './support/files.js'
 
 // Child processes log through real winston and leave the way applications do: process.exit()
 // right after logging, an uncaught exception, an unhandled rejection. The file must hold every
@@ -32,22 +32,22 @@ async function framedJson(path: string): Promise<Array<Record<string, unknown>>>
 describe('process.exit() right after logging loses nothing', () => {
   it('100k entries, exit before the flusher thread has even started', async () => {
     const path = tempFile()
-    const result = await runNode(fixture('exit-child.mjs'), [path, '100000'])
+    const result = await runNode([fixture('exit-child.mjs'), path, '100000'])
     expectCleanExit(result)
     expectSequence(fileJson(path), 100_000)
   })
 
   it('100k entries, exit once the flusher thread runs', async () => {
     const path = tempFile()
-    const result = await runNode(fixture('exit-child.mjs'), [path, '100000', 'lines', '--wait-ready'])
+    const result = await runNode([fixture('exit-child.mjs'), path, '100000', 'lines', '--wait-ready'])
     expectCleanExit(result)
     expectSequence(fileJson(path), 100_000)
   })
 
   it('framed format, both ways, appending to the same file', async () => {
     const path = tempFile()
-    expectCleanExit(await runNode(fixture('exit-child.mjs'), [path, '30000', 'framed']))
-    expectCleanExit(await runNode(fixture('exit-child.mjs'), [path, '30000', 'framed', '--wait-ready']))
+    expectCleanExit(await runNode([fixture('exit-child.mjs'), path, '30000', 'framed']))
+    expectCleanExit(await runNode([fixture('exit-child.mjs'), path, '30000', 'framed', '--wait-ready']))
     const entries = await framedJson(path)
     expectSequence(entries.slice(0, 30_000), 30_000)
     expectSequence(entries.slice(30_000), 30_000)
@@ -57,7 +57,7 @@ describe('process.exit() right after logging loses nothing', () => {
   it('lines: an existing file without a final newline keeps its last line whole', async () => {
     const path = tempFile()
     appendFileSync(path, 'a line another program wrote, cut short')
-    expectCleanExit(await runNode(fixture('exit-child.mjs'), [path, '3']))
+    expectCleanExit(await runNode([fixture('exit-child.mjs'), path, '3']))
     const lines = fileLines(path)
     expect(lines[0]).toBe('a line another program wrote, cut short')
     expectSequence(
@@ -83,7 +83,7 @@ describe('process.exit() right after logging loses nothing', () => {
     const start = statSync(path).size
     appendFileSync(path, torn)
 
-    const result = await runNode(fixture('exit-child.mjs'), [path, '100', 'framed'])
+    const result = await runNode([fixture('exit-child.mjs'), path, '100', 'framed'])
     expectCleanExit(result)
     const entries = await framedJson(path)
     expect(entries.slice(0, 2)).toEqual([{ seq: 'before' }, { seq: -1 }])
@@ -104,7 +104,7 @@ describe("winston's exception and rejection handlers", () => {
     for (const when of ['open', 'early'] as const) {
       it(`${kind} (${when === 'early' ? 'before the flusher thread runs' : 'flusher running'}): the entry is in the file`, async () => {
         const path = tempFile()
-        const result = await runNode(fixture('crash-child.mjs'), [path, kind, when])
+        const result = await runNode([fixture('crash-child.mjs'), path, kind, when])
         expectCleanExit(result, 1)
         // The transport answered the handler's wait for 'finish': winston exited at once rather
         // than after its 3-second timeout.
@@ -122,7 +122,7 @@ describe("winston's exception and rejection handlers", () => {
   for (const [kind, message] of cases) {
     it(`${kind} with the transport in winston's ${kind}Handlers: the entry is in the file`, async () => {
       const path = tempFile()
-      const result = await runNode(fixture('crash-child.mjs'), [path, kind, 'handlers'])
+      const result = await runNode([fixture('crash-child.mjs'), path, kind, 'handlers'])
       expectCleanExit(result, 1)
       expect(result.stderr).toContain('transport finish')
       const entries = fileJson(path)
@@ -136,7 +136,7 @@ describe("winston's exception and rejection handlers", () => {
 
     it(`${kind} with exitOnError: false: the application goes on logging to the same transport`, async () => {
       const path = tempFile()
-      const result = await runNode(fixture('crash-child.mjs'), [path, kind, 'survive'])
+      const result = await runNode([fixture('crash-child.mjs'), path, kind, 'survive'])
       expectCleanExit(result, 0)
       const messages = fileJson(path).map((e) => String(e.message))
       expect(messages).toHaveLength(4)

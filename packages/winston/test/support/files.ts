@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** Temporary directories under os.tmpdir(), removed by {@link removeTempDirs}. */
 const dirs: string[] = []
@@ -33,3 +34,7 @@ export function fileLines(path: string): string[] {
 export function fileJson(path: string): Record<string, unknown>[] {
   return fileLines(path).map((line) => JSON.parse(line) as Record<string, unknown>)
 }
+
+/** A file of test/fixtures/. */
+export const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
