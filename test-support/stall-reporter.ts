@@ -89,8 +89,15 @@ export default class StallReporter implements Reporter {
     if (this.module) this.module.test = testCase.fullName
   }
 
-  onTestModuleEnd(): void {
-    this.module = undefined
+  // After a file's last test come its test process's exit and the next file's start; they hang
+  // when a thread cannot be stopped, so they are watched the same way.
+  onTestModuleEnd(testModule: TestModule): void {
+    this.module = {
+      id: `what follows ${testModule.relativeModuleId}`,
+      since: Date.now(),
+      test: '(none: the file has ended)',
+      reported: false,
+    }
   }
 
   onTestRunEnd(): void {
