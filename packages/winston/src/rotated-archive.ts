@@ -101,7 +101,8 @@ export class RotatedArchive {
       throw err
     }
     await rename(temp, dest)
-    await unlink(src)
+    // The core's retention may have deleted it since it was read: the archive holds it now.
+    await unlink(src).catch(ignoreMissing)
   }
 
   private async prune(): Promise<void> {
