@@ -1,10 +1,11 @@
 import { fstatSync, readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 
 /** The process that holds a log file's lock, as far as the system tells. */
 export interface LockHolder {
   /** Its process id (this process's own when another logger here has the file). */
   readonly pid: number
-  /** Its command line, shortened; null when it cannot be read. */
+  /** Its command line, the program named by its file name (`node app.js`); null when it cannot be read. */
   readonly command: string | null
 }
 
@@ -41,8 +42,11 @@ export function holder(pid: number): LockHolder {
 function commandOf(pid: number): string | null {
   try {
     const words = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-    const command = words.join(' ')
-    return command.length > MAX_COMMAND ? `${command.slice(0, MAX_COMMAND - 3)}...` : command || null
+    if (words.length === 0) return null
+    // The program by its name, as ps shows it: a long path to node (a version manager's) must
+    // not push the script, what tells the process apart, past the cut.
+    const command = [basename(words[0]!), ...words.slice(1)].join(' ')
+    return command.length > MAX_COMMAND ? `${command.slice(0, MAX_COMMAND - 3)}...` : command
   } catch {
     return null
   }

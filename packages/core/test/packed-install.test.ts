@@ -64,8 +64,13 @@ function cleanEnv(path: string): NodeJS.ProcessEnv {
 it('installs from the tarballs and writes with O_DIRECT through the prebuilt library, with no C compiler', () => {
   const packs = join(work, 'packs')
   mkdirSync(packs)
+  // The pnpm running the tests packs them (no registry involved); npx fetches the pinned one when
+  // vitest was started some other way.
+  const [packer, packerArgs] = /pnpm\.c?js$/.test(process.env.npm_execpath ?? '')
+    ? [process.execPath, [process.env.npm_execpath!]]
+    : ['npx', ['--yes', rootManifest.packageManager]]
   for (const pkg of ['core', 'winston', 'pino'])
-    execFileSync('npx', ['--yes', rootManifest.packageManager, 'pack', '--pack-destination', packs], {
+    execFileSync(packer, [...packerArgs, 'pack', '--pack-destination', packs], {
       cwd: join(repo, 'packages', pkg),
       env: { ...process.env, ...NO_COMPILE_CACHE },
       stdio: 'ignore',
@@ -99,6 +104,10 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
     'npm',
     [
       'install',
+      // winston and pino from npm's cache when it has them (the first run on a machine fetches
+      // them); a stalled connection is retried after a minute, not npm's default five.
+      '--prefer-offline',
+      '--fetch-timeout=60000',
       '--foreground-scripts',
       '--no-audit',
       '--no-fund',
@@ -108,7 +117,7 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
     ],
     { cwd: app, env, encoding: 'utf8', timeout: INSTALL_DEADLINE_MS },
   )
-  expect(install.status, install.stderr).toBe(0)
+  expect(install.status, `npm install: ${install.error ?? ''}\n${install.stdout}\n${install.stderr}`).toBe(0)
   const target = nativeTarget()
   expect(install.stdout).toContain(`asyncdirect: using the prebuilt native library for ${target}`)
   const installed = join(app, 'node_modules', '@asyncdirect', 'core')
