@@ -100,6 +100,7 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
     join(app, 'package.json'),
     JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }),
   )
+  const npmLogs = join(work, 'npm-logs')
   const install = spawnSync(
     'npm',
     [
@@ -108,6 +109,7 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
       // them); a stalled connection is retried after a minute, not npm's default five.
       '--prefer-offline',
       '--fetch-timeout=60000',
+      `--logs-dir=${npmLogs}`,
       '--foreground-scripts',
       '--no-audit',
       '--no-fund',
@@ -117,7 +119,14 @@ it('installs from the tarballs and writes with O_DIRECT through the prebuilt lib
     ],
     { cwd: app, env, encoding: 'utf8', timeout: INSTALL_DEADLINE_MS },
   )
-  expect(install.status, `npm install: ${install.error ?? ''}\n${install.stdout}\n${install.stderr}`).toBe(0)
+  if (install.status !== 0) {
+    // npm's own log says what it was waiting for.
+    const logs = existsSync(npmLogs) ? readdirSync(npmLogs).sort() : []
+    const log = logs.length > 0 ? readFileSync(join(npmLogs, logs.at(-1)!), 'utf8').slice(-6000) : '(no log)'
+    expect.fail(
+      `npm install: ${install.error ?? `status ${install.status}`}\n${install.stdout}\n${install.stderr}\n${log}`,
+    )
+  }
   const target = nativeTarget()
   expect(install.stdout).toContain(`asyncdirect: using the prebuilt native library for ${target}`)
   const installed = join(app, 'node_modules', '@asyncdirect', 'core')
