@@ -245,12 +245,16 @@ export class AsyncDirectDestination extends EventEmitter {
 
   /** One flush of the core; settles the accounting, `'write'` and `'drain'`. */
   private async runFlush(): Promise<void> {
-    this.batch?.drain()
-    await this.held.idle
-    const chars = this.pendingChars
-    const bytes = this.pendingBytes
+    // Counted before the first await: the writes that follow in the same tick see a flush running
+    // and start none of their own (a burst past the high-water mark would start one per write).
     this.flushesRunning++
+    let chars: number
+    let bytes: number
     try {
+      this.batch?.drain()
+      await this.held.idle
+      chars = this.pendingChars
+      bytes = this.pendingBytes
       await Promise.all([...this.leaving, this.core?.flush()])
     } finally {
       this.flushesRunning--

@@ -102,6 +102,27 @@ describe('destination()', () => {
     await endDestination(d)
   })
 
+  it('a burst past the high-water mark runs one flush at a time, not one per write', async () => {
+    const path = files.next()
+    const d = destination({ dest: path, bufferSize: 64 * 1024, numShards: 2 })
+    await once(d, 'ready')
+    let flushes = 0
+    const coreFlush = d.logger.flush.bind(d.logger)
+    d.logger.flush = (...args: Parameters<typeof coreFlush>) => {
+      flushes++
+      return coreFlush(...args)
+    }
+    // One synchronous burst of 40 shards' worth: every write after the first 32 is past the mark.
+    const line = `${'x'.repeat(1023)}\n`
+    let refused = 0
+    for (let i = 0; i < 1280; i++) if (!d.write(line)) refused++
+    expect(refused).toBeGreaterThan(1000)
+    await once(d, 'drain')
+    expect(flushes).toBe(1)
+    await endDestination(d)
+    expect(readLines(path)).toHaveLength(1280)
+  })
+
   it('flushSync() (pino calls it after fatal) returns at once and loses nothing', async () => {
     const path = files.next()
     const d = destination({ dest: path })
