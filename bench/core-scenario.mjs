@@ -21,6 +21,7 @@ new PerformanceObserver((list) => {
 
 async function inProcess(api, format) {
   const logger = await createLogger({ path, format })
+  await logger.ready() // the flusher's start is creation's cost (creation-scenario.mjs)
   const bytes = line()
   const text = lineString()
   gcEvents = 0
@@ -36,6 +37,7 @@ async function inProcess(api, format) {
 
 async function workers(api, count, format) {
   const logger = await createLogger({ path, format })
+  await logger.ready() // the flusher's start is creation's cost (creation-scenario.mjs)
   const per = Math.floor(lines / count)
   const started = []
   const threads = Array.from({ length: count }, () => {

@@ -3,11 +3,12 @@
 //   node creation-scenario.mjs <createLogger|openLogger> <framed|lines> <dir>
 //
 // - createLogger: how long `createLogger()` takes to resolve (file opened and locked, buffers
-//   reserved, flusher thread running);
+//   reserved: it takes entries from then on, the flusher thread still starting);
 // - openLogger: how long `openLogger()` blocks the event loop (what a winston transport's or a
-//   pino destination's constructor costs), the flusher thread still starting when it returns;
-// and, for both, how much the process's resident memory grew by then (in all, and anonymous
-// memory alone: the rest is code of the Node binary that the first worker thread pages in).
+//   pino destination's constructor costs), the flusher thread also still starting;
+// for both, how long until `ready()` resolves (the flusher thread writes), and how much the
+// process's resident memory grew by then (in all, and anonymous memory alone: the rest is code
+// of the Node binary that the first worker thread pages in).
 // The package is imported first, outside the measurement: its module loading is the application's
 // start, not the logger's creation. Each run is cold: the native library loads inside it.
 import { readFileSync, rmSync } from 'node:fs'
@@ -38,6 +39,8 @@ const anonBefore = rssAnon()
 const start = performance.now()
 const logger = api === 'createLogger' ? await createLogger({ path, format }) : openLogger({ path, format })
 const ms = performance.now() - start
+await logger.ready()
+const readyMs = performance.now() - start
 const rssMiB = (process.memoryUsage().rss - rssBefore) / MiB
 const anonAfter = rssAnon()
 const rssAnonMiB = anonBefore === null || anonAfter === null ? null : (anonAfter - anonBefore) / MiB
@@ -45,5 +48,5 @@ const { directIO, alignment } = logger.getStatsSnapshot()
 await logger.close()
 rmSync(path, { force: true })
 console.log(
-  JSON.stringify({ scenario: 'creation', api, format, ms, rssMiB, rssAnonMiB, directIO, alignment }),
+  JSON.stringify({ scenario: 'creation', api, format, ms, readyMs, rssMiB, rssAnonMiB, directIO, alignment }),
 )

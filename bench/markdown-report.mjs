@@ -107,18 +107,28 @@ function creationTable(summary) {
   const rows = Object.values(summary.scenarios)
     .filter((s) => s.family === 'creation')
     .map((s) => {
-      const { createMs, rssMiB, rssAnonMiB } = s.figures
+      const { createMs, readyMs, rssMiB, rssAnonMiB } = s.figures
       return [
         s.label,
         s.shape,
         `${fixed(1)(createMs.median)} (${fixed(1)(createMs.min)}–${fixed(1)(createMs.max)})`,
+        readyMs?.median == null
+          ? '–'
+          : `${fixed(1)(readyMs.median)} (${fixed(1)(readyMs.min)}–${fixed(1)(readyMs.max)})`,
         `${fixed(1)(rssMiB.median)} (${fixed(1)(rssMiB.min)}–${fixed(1)(rssMiB.max)})`,
         fixed(1)(rssAnonMiB.median),
       ]
     })
   if (!rows.length) return ''
   return table(
-    ['API', 'format', 'time (ms): median (min–max)', 'RSS growth (MiB)', 'of which anonymous (MiB)'],
+    [
+      'API',
+      'format',
+      'time (ms): median (min–max)',
+      'until ready(): the flusher writes (ms)',
+      'RSS growth once ready (MiB)',
+      'of which anonymous (MiB)',
+    ],
     rows,
   )
 }

@@ -13,7 +13,12 @@ const median = (xs) => {
 /** The figures the report shows, from one run's JSON line. */
 export function figuresOf(run) {
   if (run.scenario === 'creation')
-    return { createMs: run.ms, rssMiB: run.rssMiB, rssAnonMiB: run.rssAnonMiB ?? null }
+    return {
+      createMs: run.ms,
+      readyMs: run.readyMs ?? null,
+      rssMiB: run.rssMiB,
+      rssAnonMiB: run.rssAnonMiB ?? null,
+    }
   const lines = run.lines
   const seconds = run.ms / 1000
   const fileBytes = run.file?.bytes ?? lines * (run.stats?.lineBytes ?? 0)

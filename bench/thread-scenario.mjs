@@ -29,6 +29,7 @@ const per = Math.floor(lines / threads)
 
 // Lines format for both asyncdirect kinds: the same NDJSON the pino destinations write.
 const logger = kind === 'pino-destination' ? null : await createLogger({ path, format: 'lines' })
+await logger?.ready() // the flusher's start is creation's cost (creation-scenario.mjs)
 // Each thread warms up (its own JIT: every isolate compiles the logging path anew) by logging
 // into a scratch file first, so that the timed part measures the steady state for 1 thread and
 // for 32 alike, not 32 compilations.
