@@ -62,7 +62,7 @@ export interface LoggerConfig {
   mkdir?: boolean
   /**
    * Rotation: write a series of files named after `path` (`app.log` → `app.2026-11-25.1.log`,
-   * see file-series.ts) and move to the next one by size and/or time. Default: none.
+   * see format/series.ts) and move to the next one by size and/or time. Default: none.
    */
   rotate?: RotateOptions
   /**

@@ -18,8 +18,8 @@
  * @packageDocumentation
  */
 import { Counter, Gauge, register as globalRegistry, type Registry } from 'prom-client'
-import type { Logger } from './logger.js'
-import type { FlushMetrics, ShardStats, StatsSnapshot } from './stats.js'
+import type { Logger } from './logger/logger.js'
+import type { FlushMetrics, ShardStats, StatsSnapshot } from './shared/stats.js'
 
 /**
  * Anything that holds a core logger: the winston `AsyncDirectTransport` and the pino

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, SET_STATE, shardWord } from '../dist/control-block.js'
 import { attach, createLogger, type Logger, type LoggerHandle, verify } from '../dist/index.js'
-import { loadNative } from '../dist/native-library.js'
+import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, SET_STATE, shardWord } from '../dist/shared/control-block.js'
+import { loadNative } from '../dist/shared/native-library.js'
 import { decodeFramed } from './support/framed-decoder.js'
 
 // A writer that reserved space and never committed (it died, or is very slow) must neither hang a

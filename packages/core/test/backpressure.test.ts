@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { lockIo, unlockIo, viewControlBlock } from '../dist/control-block.js'
 import { readEntries, verify } from '../dist/index.js'
+import { lockIo, unlockIo, viewControlBlock } from '../dist/shared/control-block.js'
 import { open, readStrings, tempPath } from './support/temp-loggers.js'
 
 const KiB = 1024

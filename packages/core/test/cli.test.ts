@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/index.js'
-import { followEntries } from '../src/file-follower.js'
+import { followEntries } from '../src/read/file-follower.js'
 import { encodeFramed, texts } from './fixtures/cli-framed-encoder.js'
 import { AFTER_A_POLL, CLI, type Result, run, sleep, start } from './support/cli-process.js'
 

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger, type Logger, type LoggerConfig, verify } from '../dist/index.js'
-import { loadNative } from '../dist/native-library.js'
+import { loadNative } from '../dist/shared/native-library.js'
 import { decodeFramedBuffers } from './support/framed-decoder.js'
 
 // O_DIRECT is really used: the kernel's view of the descriptor (/proc/self/fdinfo) has the flags,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { readEntries, verify } from '../src/framed-reader.js'
+import { readEntries, verify } from '../src/read/framed-reader.js'
 import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
 
 // An encoder (fixtures/cli-framed-encoder.ts) and a reader written from the format description

@@ -15,10 +15,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
 import { takeWarnings } from '../../../test-support/warning-guard.js'
-import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, shardWord } from '../dist/control-block.js'
 import { createLogger, type Logger } from '../dist/index.js'
-import { loadNative } from '../dist/native-library.js'
-import { viewShards } from '../dist/shard-memory.js'
+import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, shardWord } from '../dist/shared/control-block.js'
+import { loadNative } from '../dist/shared/native-library.js'
+import { viewShards } from '../dist/shared/shard-memory.js'
 // @ts-expect-error: a plain .mjs fixture shared with child processes, no declarations
 import { isLoggedLine, line } from './fixtures/lines-entries.mjs'
 

@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { CHILD_DEADLINE_MS } from '../../../test-support/node-child.js'
-import { refuseUnsafeLibrary } from '../dist/library-safety.js'
-import { ABI_VERSION, loadNativeFrom } from '../dist/native-library.js'
-import { nativeTarget } from '../dist/native-target.js'
+import { refuseUnsafeLibrary } from '../dist/shared/library-safety.js'
+import { ABI_VERSION, loadNativeFrom } from '../dist/shared/native-library.js'
+import { nativeTarget } from '../dist/shared/native-target.js'
 import { copyPackage, probeNative } from './support/package-copy.js'
 
 // The library is loaded only from inside the package, after checks of the file and its directory;

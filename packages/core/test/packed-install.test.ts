@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, it } from 'vitest'
 import { CHILD_DEADLINE_MS } from '../../../test-support/node-child.js'
-import { nativeTarget } from '../dist/native-target.js'
+import { nativeTarget } from '../dist/shared/native-target.js'
 
 // The three packages as users get them: packed with `pnpm pack`, installed with npm into a fresh
 // application outside the monorepo, and run with a PATH that has no C compiler. The logger must

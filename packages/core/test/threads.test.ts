@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ACTIVE_GEN, SET_STATE } from '../dist/control-block.js'
 import { attach, createLogger, type Logger, type LoggerHandle, verify } from '../dist/index.js'
+import { ACTIVE_GEN, SET_STATE } from '../dist/shared/control-block.js'
 import { decodeFramed } from './support/framed-decoder.js'
 
 // Many worker threads write into one logger through attach(handle). The file is decoded by an

@@ -1,0 +1,42 @@
+import type { LogFormat, ResolvedConfig, ResolvedRotation } from '../config.js'
+import type { Block } from './block-io.js'
+import type { ControlBlock } from './control-block.js'
+import type { IoError } from './errno.js'
+import type { NativeLibrary } from './native-library.js'
+
+/** What a flush tells the thread that owns the logger. */
+export type FlushReport =
+  | { type: 'error'; error: IoError }
+  | { type: 'fallback'; reason: string }
+  | { type: 'abandoned'; entries: number /** -1: an entry larger than a shard */; shard: number }
+  | { type: 'rotate'; from: string; to: string; reason: RotateReason }
+
+/** Why the logger moved to another file. */
+export type RotateReason = 'size' | 'interval' | 'reopen'
+
+/** What opening another file of a running logger needs to know (file/log-file.ts). */
+export type NextFileOptions = Pick<ResolvedConfig, 'directIO' | 'dsync' | 'mode' | 'format'>
+
+/** Everything a thread needs to write buffer sets to the file. */
+export interface FlushContext {
+  ctl: ControlBlock
+  /** Shard views, index `set * numShards + shard`. */
+  views: Buffer[]
+  /** C addresses of the shards, same order; null for SharedArrayBuffer memory. */
+  addresses: number[] | null
+  lib: NativeLibrary | null
+  /** The file being written now (it changes with rotation). */
+  readonly path: string
+  /** The configured path: the file itself without rotation, the series' name with it. */
+  basePath: string
+  rotate: ResolvedRotation
+  /** How to open another file (rotation, reopen). */
+  fileOptions: NextFileOptions
+  shardSize: number
+  flushTimeout: number
+  dsync: boolean
+  format: LogFormat
+  /** The lines format's staging buffer (shared by every thread); null for framed. */
+  staging: Block | null
+  report(report: FlushReport): void
+}

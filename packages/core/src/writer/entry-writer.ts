@@ -1,0 +1,428 @@
+import type { BackpressurePolicy, LogFormat } from '../config.js'
+import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, IN_PROGRESS, LENGTH_PENDING } from '../format/framed.js'
+import {
+  ACTIVE_GEN,
+  CLOSED,
+  COMMITTED,
+  COUNT,
+  type ControlBlock,
+  DROPPED,
+  FINAL,
+  FLUSHER_STATE,
+  FlusherState,
+  lockIo,
+  NEED_ROOM,
+  NEXT_SHARD,
+  OVERSIZE_DONE,
+  OVERSIZE_ENTRIES,
+  OVERSIZE_FAILED,
+  OVERSIZE_OWNER,
+  SET_FREED,
+  shardWord,
+  threadId,
+  unlockIo,
+  wakeFlusher,
+} from '../shared/control-block.js'
+import { faultHook } from '../shared/fault-points.js'
+import type { NativeLibrary } from '../shared/native-library.js'
+import { giveBack, outcome, publish, publishedBytes, takeSlot } from '../shared/oversize-slot.js'
+import { requestSwap } from '../shared/set-swap.js'
+
+/** What an entry writer needs from the thread it runs in. */
+export interface WriterContext {
+  ctl: ControlBlock
+  format: LogFormat
+  /** Shard views, index `set * numShards + shard`. */
+  views: Buffer[]
+  shardSize: number
+  backpressure: BackpressurePolicy
+  /** The native library, when the shards are C memory (the oversize slot needs it). */
+  lib: NativeLibrary | null
+  /**
+   * This thread's set flusher, for the rare paths that write from the calling thread (no flusher
+   * thread runs). Called only while holding the I/O lock.
+   */
+  flusher(): OwnThreadWrites
+}
+
+/**
+ * What a writer asks of the set flusher (flusher/set-flusher.ts) when it must write from its own
+ * thread. An interface, so that the writer side does not depend on the flusher side.
+ */
+export interface OwnThreadWrites {
+  /** Writes every set and makes it durable; false if a write failed (reported). */
+  flushAll(): boolean
+  /** Writes everything logged so far, then `bytes` as `entries` entries on its own; false on failure. */
+  writeOversize(bytes: Uint8Array, entries: number): boolean
+}
+
+type Utf8Writable = Buffer & {
+  utf8Write(text: string, offset: number, length: number): number
+  latin1Write(text: string, offset: number, length: number): number
+}
+
+/**
+ * Writes `text`, `n` bytes of UTF-8, at `offset`. When the byte count equals the string's length
+ * every code unit is ASCII, whose UTF-8 is its Latin-1: V8 copies those bytes without encoding
+ * them, about a third faster for a typical log line.
+ */
+function writeText(mem: Utf8Writable, text: string, offset: number, n: number): void {
+  if (n === text.length) mem.latin1Write(text, offset, n)
+  else mem.utf8Write(text, offset, n)
+}
+
+const NEWLINE = 0x0a
+/** Fill level (of a shard) past which a writer asks for a swap before the shard is full. */
+const SWAP_THRESHOLD = 0.9
+/** How often a writer re-reads a set that is sealed while still active before applying its policy. */
+const SEALED_SPINS = 64
+/** Longest single wait of a blocked writer before it looks at the flusher's health again (ms). */
+const BLOCK_WAIT_MS = 50
+/**
+ * How long an oversize entry waits for a flusher thread that is still starting (createLogger()
+ * resolves before it runs) before writing from this thread. Bounded: a worker that dies while
+ * starting is marked STOPPED by its owner's event loop, which may be this very thread.
+ */
+const START_WAIT_MS = 2000
+
+/**
+ * The hot path: copies one entry into this thread's shard of the active set.
+ *
+ * Records are already in the file's format: for framed, `length:u32le bytes[length]`, so a
+ * full shard is a block body as it is; for lines, the entry and its newline, so a shard is a run
+ * of text lines to concatenate. The protocol, per entry (framed; lines skips the length word):
+ *
+ *  1. reserve: one compare-and-swap moves the shard's RESERVED word from `start` to `start+size`.
+ *     It fails if another writer moved it first (retry) or if the sealed bit is set (the set is
+ *     being flushed, or is not active yet): a sealed word is negative, so `start >= 0` checks it.
+ *  2. copy: the length word's top byte is set to LENGTH_PENDING, then the length is stored with
+ *     bit 31 (IN_PROGRESS) set, then the bytes are copied, then bit 31 is cleared. When a
+ *     writer dies mid-copy, the flush that gives up on it can thus tell a finished record from
+ *     one whose length is known and from one whose length is not (late-records.ts).
+ *  3. commit: COUNT += 1, then COMMITTED += size. The flusher reads COMMITTED; seeing it complete
+ *     implies the copy and the count are visible (Atomics are sequentially consistent).
+ *
+ * No locks, no syscalls, no allocation: the views and word indices are computed once per writer.
+ * Each writer keeps one shard (affinity), so one thread's entries stay in order within a set,
+ * and sets are written in generation order.
+ */
+export class EntryWriter {
+  private readonly i32: Int32Array
+  private readonly mem0: Utf8Writable
+  private readonly mem1: Utf8Writable
+  private readonly word0: number
+  private readonly word1: number
+  private readonly limit: number
+  private readonly threshold: number
+  /** Largest entry that fits a shard; larger ones are written as blocks of their own. */
+  readonly maxEntry: number
+  /** The shard this writer's entries go to. */
+  readonly shard: number
+  /** Lines format: records are the lines themselves, no length prefix (see lines-output.ts). */
+  private readonly lines: boolean
+  private spins = 0
+  private detached = false
+  // Set by reserve() for the commit that follows it.
+  private mem: Utf8Writable
+  private gen = 0
+  private word = 0
+
+  constructor(private readonly cx: WriterContext) {
+    const { ctl, views, shardSize } = cx
+    const n = ctl.numShards
+    this.i32 = ctl.i32
+    this.shard = (Atomics.add(ctl.i32, NEXT_SHARD, 1) >>> 0) % n
+    this.mem0 = views[this.shard] as Utf8Writable
+    this.mem1 = views[n + this.shard] as Utf8Writable
+    this.mem = this.mem0
+    this.word0 = shardWord(n, 0, this.shard)
+    this.word1 = shardWord(n, 1, this.shard)
+    this.limit = shardSize
+    this.threshold = Math.floor(shardSize * SWAP_THRESHOLD)
+    this.lines = cx.format === 'lines'
+    // Lines: the entry and its newline; framed: the entry and its length prefix.
+    this.maxEntry = shardSize - BLOCK_HEADER_SIZE - (this.lines ? 1 : ENTRY_PREFIX_SIZE)
+  }
+
+  /**
+   * Logs one entry from bytes (copied once). Returns true when the entry was accepted, false
+   * when it was dropped (and counted): after close, or when both sets are full under `drop`.
+   * @throws {TypeError} if `bytes` is not a Uint8Array (a Buffer is one).
+   */
+  logBytes(bytes: Uint8Array): boolean {
+    if (!(bytes instanceof Uint8Array)) throw invalidEntry('logBytes', 'a Uint8Array or Buffer', bytes)
+    const n = bytes.length
+    if (n > this.maxEntry) return this.logOversize(bytes)
+    if (this.lines) {
+      const size = n === 0 || bytes[n - 1] !== NEWLINE ? n + 1 : n
+      const start = this.reserve(size)
+      if (start < 0) return false
+      if (faultHook !== null) faultHook('reserved')
+      // Not for n == 0: set() throws for a view of a transferred (detached) buffer, which has no
+      // bytes, and a throw here would leave the reservation open.
+      if (n > 0) this.mem.set(bytes, start)
+      if (faultHook !== null) faultHook('copied')
+      if (size > n) this.mem[start + n] = NEWLINE
+      if (faultHook !== null) faultHook('finished')
+      this.committed(start, size)
+      return true
+    }
+    const start = this.reserve(n + ENTRY_PREFIX_SIZE)
+    if (start < 0) return false
+    const mem = this.mem
+    if (faultHook !== null) faultHook('reserved')
+    mem[start + 3] = LENGTH_PENDING
+    if (faultHook !== null) faultHook('length-pending')
+    mem[start] = n
+    mem[start + 1] = n >>> 8
+    mem[start + 2] = n >>> 16
+    mem[start + 3] = (n >>> 24) | IN_PROGRESS
+    if (faultHook !== null) faultHook('length-stored')
+    if (n > 0) mem.set(bytes, start + ENTRY_PREFIX_SIZE)
+    if (faultHook !== null) faultHook('copied')
+    this.commit(mem, start, n)
+    return true
+  }
+
+  /**
+   * Logs one entry from a string, UTF-8 encoded straight into the shard. Lone surrogates are
+   * written as U+FFFD, as `Buffer.from(text)` would.
+   * @throws {TypeError} if `text` is not a string.
+   */
+  log(text: string): boolean {
+    if (typeof text !== 'string') throw invalidEntry('log', 'a string', text)
+    const n = Buffer.byteLength(text, 'utf8')
+    if (n > this.maxEntry) return this.logOversize(Buffer.from(text, 'utf8'))
+    if (this.lines) {
+      // A string ends in a newline exactly when its UTF-8 ends in byte 0x0a.
+      const size = n === 0 || text.charCodeAt(text.length - 1) !== NEWLINE ? n + 1 : n
+      const start = this.reserve(size)
+      if (start < 0) return false
+      if (faultHook !== null) faultHook('reserved')
+      writeText(this.mem, text, start, n)
+      if (faultHook !== null) faultHook('copied')
+      if (size > n) this.mem[start + n] = NEWLINE
+      if (faultHook !== null) faultHook('finished')
+      this.committed(start, size)
+      return true
+    }
+    const start = this.reserve(n + ENTRY_PREFIX_SIZE)
+    if (start < 0) return false
+    const mem = this.mem
+    if (faultHook !== null) faultHook('reserved')
+    mem[start + 3] = LENGTH_PENDING
+    if (faultHook !== null) faultHook('length-pending')
+    mem[start] = n
+    mem[start + 1] = n >>> 8
+    mem[start + 2] = n >>> 16
+    mem[start + 3] = (n >>> 24) | IN_PROGRESS
+    if (faultHook !== null) faultHook('length-stored')
+    writeText(mem, text, start + ENTRY_PREFIX_SIZE, n)
+    if (faultHook !== null) faultHook('copied')
+    this.commit(mem, start, n)
+    return true
+  }
+
+  /**
+   * Lines format only: logs `count` whole lines at once, `text` being their concatenation, each
+   * ending in a newline. One reservation and one copy for all of them, so a caller that gathers
+   * lines (pino's destination does, for a turn of the event loop at most) pays the per-entry
+   * costs once per batch; they still count as `count` entries (dropped ones too). A batch larger
+   * than a shard takes the oversize path as one write.
+   * @throws {TypeError} if `text` is neither a string nor a Uint8Array, if `count` is not a
+   * positive integer, or if the format is not `'lines'`.
+   */
+  logLines(text: string | Uint8Array, count: number): boolean {
+    if (!this.lines) throw new TypeError("asyncdirect: logLines() needs format 'lines'; use log() per entry")
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new TypeError(`asyncdirect: logLines() count must be a positive integer, got ${count}`)
+    const isString = typeof text === 'string'
+    if (!isString && !(text instanceof Uint8Array))
+      throw invalidEntry('logLines', 'a string, a Uint8Array or a Buffer', text)
+    const n = isString ? Buffer.byteLength(text, 'utf8') : text.length
+    if (n > this.maxEntry) return this.logOversize(isString ? Buffer.from(text, 'utf8') : text, count)
+    const start = this.reserve(n, count)
+    if (start < 0) return false
+    if (faultHook !== null) faultHook('reserved')
+    if (isString) writeText(this.mem, text, start, n)
+    else this.mem.set(text, start)
+    if (faultHook !== null) faultHook('finished')
+    this.committed(start, n, count)
+    return true
+  }
+
+  /** Stops this writer: later calls are dropped and counted. */
+  detach(): void {
+    this.detached = true
+  }
+
+  /** Reserves `size` bytes in the active set; the start offset, or -1 if the entry was dropped. */
+  private reserve(size: number, entries = 1): number {
+    const i32 = this.i32
+    for (;;) {
+      const gen = Atomics.load(i32, ACTIVE_GEN)
+      const word = (gen & 1) === 0 ? this.word0 : this.word1
+      const start = Atomics.load(i32, word)
+      const end = start + size
+      if (start >= 0 && end <= this.limit && !this.detached) {
+        if (Atomics.compareExchange(i32, word, start, end) !== start) continue
+        this.gen = gen
+        this.word = word
+        this.mem = (gen & 1) === 0 ? this.mem0 : this.mem1
+        this.spins = 0
+        return start
+      }
+      if (!this.contended(gen, start, entries)) return -1
+    }
+  }
+
+  private commit(mem: Utf8Writable, start: number, n: number): void {
+    mem[start + 3] = n >>> 24
+    if (faultHook !== null) faultHook('finished')
+    this.committed(start, n + ENTRY_PREFIX_SIZE)
+  }
+
+  private committed(start: number, size: number, entries = 1): void {
+    Atomics.add(this.i32, this.word + COUNT, entries)
+    if (faultHook !== null) faultHook('counted')
+    Atomics.add(this.i32, this.word + COMMITTED, size)
+    if (faultHook !== null) faultHook('committed')
+    // Exactly one writer crosses the threshold, so one swap request per set fill.
+    if (start <= this.threshold && start + size > this.threshold) requestSwap(this.cx.ctl, this.gen)
+  }
+
+  /**
+   * A reservation could not be made. True: try again; false: the entry was dropped and counted.
+   */
+  private contended(gen: number, start: number, entries: number): boolean {
+    const i32 = this.i32
+    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop(entries)
+    if (Atomics.load(i32, ACTIVE_GEN) !== gen) return true
+    if (start >= 0) {
+      // The shard is full. Read SET_FREED before asking, so a set freed in between still wakes us.
+      const freed = Atomics.load(i32, SET_FREED)
+      if (requestSwap(this.cx.ctl, gen)) return true
+      return this.backpressure(freed, entries)
+    }
+    // Sealed yet still active: another thread is between its swap and the unseal, or the set is
+    // being flushed in place. Both are short.
+    if (++this.spins < SEALED_SPINS) return true
+    this.spins = 0
+    return this.backpressure(Atomics.load(i32, SET_FREED), entries)
+  }
+
+  private backpressure(freed: number, entries: number): boolean {
+    const i32 = this.i32
+    // Both sets are busy: make sure the flusher knows room is needed now, not at the next interval.
+    if (Atomics.load(i32, NEED_ROOM) === 0) {
+      Atomics.store(i32, NEED_ROOM, 1)
+      wakeFlusher(i32)
+    }
+    if (this.cx.backpressure === 'drop') return this.drop(entries)
+    if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
+      // No flusher to wait for (it failed, or the process is exiting): write from this thread.
+      if (lockIo(i32)) {
+        try {
+          this.cx.flusher().flushAll()
+        } finally {
+          unlockIo(i32)
+        }
+      }
+      return true
+    }
+    Atomics.wait(i32, SET_FREED, freed, BLOCK_WAIT_MS)
+    return true
+  }
+
+  private drop(entries = 1): false {
+    Atomics.add(this.i32, DROPPED, entries)
+    return false
+  }
+
+  /**
+   * An entry larger than a shard: handed to the flusher thread, which writes it as a block of its
+   * own after everything logged before it (so this thread's order holds), while this thread waits.
+   * Only when no flusher thread runs does this thread write it, holding the I/O lock.
+   */
+  private logOversize(bytes: Uint8Array, entries = 1): boolean {
+    const i32 = this.i32
+    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop(entries)
+    const lib = this.cx.lib
+    const me = threadId()
+    if (lib !== null && me > 0) {
+      awaitFlusherStart(i32)
+      const handed = this.handOver(lib, me, bytes, entries)
+      if (handed !== 'no-flusher') return handed === 'done' || this.drop(entries)
+    }
+    lockIo(i32)
+    try {
+      return this.cx.flusher().writeOversize(bytes, entries) || this.drop(entries)
+    } finally {
+      unlockIo(i32)
+    }
+  }
+
+  /** The writer's side of the oversize slot (oversize-slot.ts). */
+  private handOver(lib: NativeLibrary, me: number, bytes: Uint8Array, entries: number): SlotOutcome {
+    const i32 = this.i32
+    while (!takeSlot(i32, me)) {
+      if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return 'no-flusher'
+      if (Atomics.load(i32, CLOSED) === 1) return 'failed'
+      const owner = Atomics.load(i32, OVERSIZE_OWNER)
+      if (owner === 0) continue
+      // The flusher frees the slot of a writer that died holding it.
+      wakeFlusher(i32)
+      Atomics.wait(i32, OVERSIZE_OWNER, owner, BLOCK_WAIT_MS)
+    }
+    if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) {
+      giveBack(i32, lib)
+      return 'no-flusher'
+    }
+    const ticket = publish(this.cx.ctl, lib, bytes, entries)
+    if (ticket === 0) return 'failed'
+    wakeFlusher(i32)
+    if (faultHook !== null) faultHook('oversize-waiting')
+    for (;;) {
+      const seen = Atomics.load(i32, OVERSIZE_DONE)
+      const now = outcome(i32, ticket)
+      if (now !== 'waiting') return now
+      if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return this.writeOwnSlot(lib, ticket)
+      Atomics.wait(i32, OVERSIZE_DONE, seen, BLOCK_WAIT_MS)
+    }
+  }
+
+  /** The flusher stopped before it took this thread's published entry: written from here. */
+  private writeOwnSlot(lib: NativeLibrary, ticket: number): SlotOutcome {
+    const i32 = this.i32
+    lockIo(i32)
+    try {
+      const now = outcome(i32, ticket)
+      if (now !== 'waiting') return now
+      const ok =
+        Atomics.load(i32, FINAL) === 0 &&
+        this.cx.flusher().writeOversize(publishedBytes(i32, lib), Atomics.load(i32, OVERSIZE_ENTRIES))
+      Atomics.store(i32, ok ? OVERSIZE_DONE : OVERSIZE_FAILED, ticket)
+      giveBack(i32, lib)
+      return ok ? 'done' : 'failed'
+    } finally {
+      unlockIo(i32)
+    }
+  }
+}
+
+type SlotOutcome = 'done' | 'failed' | 'no-flusher'
+
+/** Waits (at most START_WAIT_MS) while the flusher thread is starting. */
+function awaitFlusherStart(i32: Int32Array): void {
+  const deadline = performance.now() + START_WAIT_MS
+  for (;;) {
+    const left = deadline - performance.now()
+    if (left <= 0 || Atomics.load(i32, FLUSHER_STATE) !== FlusherState.STARTING) return
+    Atomics.wait(i32, FLUSHER_STATE, FlusherState.STARTING, left)
+  }
+}
+
+function invalidEntry(method: string, accepted: string, value: unknown): TypeError {
+  const got = value === null ? 'null' : typeof value
+  return new TypeError(`asyncdirect: ${method}() accepts ${accepted}, got ${got}`)
+}
