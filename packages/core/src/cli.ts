@@ -7,7 +7,6 @@
  * @packageDocumentation
  */
 
-import { UsageError } from './cli/args.js'
 import { runCat } from './cli/cat.js'
 import { runDoctor } from './cli/doctor.js'
 import { Output, warn } from './cli/output.js'
@@ -15,6 +14,7 @@ import { runStats } from './cli/stats.js'
 import { runTail } from './cli/tail.js'
 import { commandHelp, commandUsage, isCommandName, toolHelp, version } from './cli/usage.js'
 import { runVerify } from './cli/verify.js'
+import { UsageError } from './errors.js'
 
 const COMMANDS = { cat: runCat, tail: runTail, verify: runVerify, stats: runStats, doctor: runDoctor }
 

@@ -1,3 +1,5 @@
+import { ConfigError } from './errors.js'
+
 /**
  * The file formats a logger can write: `'framed'` (the seed's length-prefixed blocks) or
  * `'lines'` (NDJSON: each entry as logged plus a newline when it lacks one).
@@ -117,19 +119,6 @@ export type ResolvedConfig = Required<Omit<LoggerConfig, 'rotate' | 'bufferSize'
   /** In bytes. */
   bufferSize: number
   rotate: ResolvedRotation
-}
-
-/** Thrown for an invalid configuration; names the field and what it accepts. */
-export class ConfigError extends TypeError {
-  override readonly name = 'ConfigError'
-  /** The configuration field that was wrong. */
-  readonly field: string
-  readonly code = 'ASYNCDIRECT_INVALID_CONFIG'
-
-  constructor(field: string, message: string) {
-    super(`asyncdirect: invalid config.${field}: ${message}`)
-    this.field = field
-  }
 }
 
 const MiB = 1024 * 1024

@@ -8,7 +8,6 @@
 
 export {
   type BackpressurePolicy,
-  ConfigError,
   defaultConfig,
   type LogFormat,
   type LoggerConfig,
@@ -18,8 +17,19 @@ export {
   type RotateOptions,
   resolveConfig,
 } from './config.js'
-export type { LockHolder } from './file/lock-holder.js'
-export { FileLockedError } from './file/log-file.js'
+export {
+  AsyncDirectError,
+  ConfigError,
+  FileLockedError,
+  FileShrankError,
+  InvalidArgumentError,
+  IoError,
+  type LockHolder,
+  NativeError,
+  type NativeErrorCode,
+  StateError,
+  type StateErrorCode,
+} from './errors.js'
 export {
   alignUp,
   BLOCK_HEADER_SIZE,
@@ -45,7 +55,7 @@ export { AttachedWriter, attach } from './logger/attach.js'
 export { announceFallback, type FallbackEvent } from './logger/fallback-event.js'
 export { Logger } from './logger/logger.js'
 export { createLogger, openLogger } from './logger/open-logger.js'
-export { FileShrankError, type ProgressListener } from './read/chunked-file.js'
+export type { ProgressListener } from './read/chunked-file.js'
 export { type FollowOptions, followEntries } from './read/file-follower.js'
 export { detectFormat, detectFormatFromBytes, type LogFileFormat } from './read/format-detect.js'
 export { DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, readLines } from './read/lines-reader.js'
@@ -56,7 +66,6 @@ export {
   type VerifyReport,
   verify,
 } from './read/read-entries.js'
-export { IoError } from './shared/errno.js'
 export type { RotateReason } from './shared/flush-context.js'
 export type { UnsafeCheck } from './shared/library-safety.js'
 export type { LoggerHandle } from './shared/logger-handle.js'

@@ -44,6 +44,7 @@ async function configError(promise: Promise<unknown>): Promise<ConfigError> {
     caught = err
   }
   expect(caught).toBeInstanceOf(ConfigError)
+  expect(caught).toMatchObject({ code: 'ASYNCDIRECT_INVALID_CONFIG' })
   return caught as ConfigError
 }
 

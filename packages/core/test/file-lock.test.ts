@@ -79,6 +79,7 @@ describe('one writer per file', () => {
       expect((err as FileLockedError).message).toContain(path)
       expect((err as FileLockedError).path).toBe(path)
       expect((err as FileLockedError).name).toBe('FileLockedError')
+      expect((err as FileLockedError).code).toBe('ASYNCDIRECT_FILE_LOCKED')
 
       // Another spelling of the same file is the same file.
       const other = `${dir}/./sub/../${path.slice(dir.length + 1)}`

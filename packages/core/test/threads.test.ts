@@ -290,6 +290,9 @@ describe('worker threads share one logger through attach(handle)', () => {
       ]
       for (const h of bad) {
         await expect(attach(h as LoggerHandle), `attach(${String(h)})`).rejects.toThrow(TypeError)
+        await expect(attach(h as LoggerHandle)).rejects.toMatchObject({
+          code: 'ASYNCDIRECT_INVALID_ARGUMENT',
+        })
       }
       // The good handle still attaches, in this thread too.
       const writer = await attach(good)

@@ -9,6 +9,7 @@ import {
   listSeries,
   openLogger,
   type ResolvedConfig,
+  StateError,
   type StatsSnapshot,
 } from '@asyncdirect/core'
 import TransportStream from 'winston-transport'
@@ -115,7 +116,10 @@ export class AsyncDirectTransport extends TransportStream {
   private get core(): Logger {
     if (this.opened) return this.opened
     if (this.closing)
-      throw new Error(`asyncdirect: ${this.filename}: closed before its file was opened (lazy)`)
+      throw new StateError(
+        'ASYNCDIRECT_CLOSED',
+        `asyncdirect: ${this.filename}: closed before its file was opened (lazy)`,
+      )
     return this.open()
   }
 

@@ -3,17 +3,7 @@
  * errors turned into usage errors (exit status 2, usage printed), and the file-count checks.
  */
 
-/** A mistake in the command line: the tool prints it with the command's usage and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError'
-  constructor(
-    message: string,
-    /** The command whose usage to print; the tool's when absent. */
-    readonly command?: string,
-  ) {
-    super(message)
-  }
-}
+import { UsageError } from '../errors.js'
 
 /**
  * Runs `parse` (a `parseArgs` call) and turns its errors into a {@link UsageError} for `command`.

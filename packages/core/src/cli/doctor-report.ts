@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { IoError } from '../errors.js'
 import { type FileSystemInfo, fileSystemOf } from '../file/file-system-type.js'
-import { IoError } from '../shared/errno.js'
 import { refuseUnsafeLibrary } from '../shared/library-safety.js'
 import {
   type LibraryOrigin,

@@ -2,7 +2,8 @@
 
 import { statSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { parseOrUsage, UsageError } from './args.js'
+import { UsageError } from '../errors.js'
+import { parseOrUsage } from './args.js'
 import { type DoctorReport, diagnose } from './doctor-report.js'
 import type { Output } from './output.js'
 import { commandHelp } from './usage.js'

@@ -81,10 +81,14 @@ const REASONS: Record<string, string> = {
   ESTALE: 'stale file handle',
 }
 
-/** `ENOENT (no such file)`: the errno name and what it means, or the error's message without one. */
+/**
+ * `ENOENT (no such file)`: the errno name and what it means, or the error's message when it has no
+ * errno name (this package's own `ASYNCDIRECT_` codes name a case, not what happened to the file).
+ */
 export function describeError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code
-  if (typeof code === 'string') return REASONS[code] ? `${code} (${REASONS[code]})` : code
+  if (typeof code === 'string' && !code.startsWith('ASYNCDIRECT_'))
+    return REASONS[code] ? `${code} (${REASONS[code]})` : code
   return (error as Error)?.message ?? String(error)
 }
 

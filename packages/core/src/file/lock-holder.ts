@@ -1,12 +1,5 @@
 import { fstatSync, readFileSync } from 'node:fs'
-
-/** The process that holds a log file's lock, as far as the system tells. */
-export interface LockHolder {
-  /** Its process id (this process's own when another logger here has the file). */
-  readonly pid: number
-  /** Its command line, shortened; null when it cannot be read. */
-  readonly command: string | null
-}
+import type { LockHolder } from '../errors.js'
 
 /** The longest command line an error message quotes. */
 const MAX_COMMAND = 120
@@ -46,11 +39,4 @@ function commandOf(pid: number): string | null {
   } catch {
     return null
   }
-}
-
-/** How an error message names the holder. */
-export function describeHolder(h: LockHolder | null): string {
-  if (!h) return 'in this process or another'
-  if (h.pid === process.pid) return `in this process (pid ${h.pid})`
-  return `in process ${h.pid}${h.command ? ` (${h.command})` : ''}`
 }

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, constants, fstatSync, openSync, realpathSync, unlinkSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { ResolvedConfig } from '../config.js'
+import { Errno, FileLockedError, IoError } from '../errors.js'
 import { MIN_BLOCK_ALIGNMENT } from '../format/framed.js'
-import { IoError } from '../shared/errno.js'
 import type { NextFileOptions } from '../shared/flush-context.js'
 import { type NativeLibrary, OPEN_CREATE, OPEN_DIRECT, OPEN_DSYNC } from '../shared/native-library.js'
 import { type FramedTail, prepareFramedTail } from './framed-tail.js'
 import { prepareLinesTail } from './lines-tail.js'
-import { describeHolder, flockHolder, holder, type LockHolder } from './lock-holder.js'
+import { flockHolder, holder } from './lock-holder.js'
 import { createParentDirectories, explainCreateFailure } from './parent-directories.js'
 
 /** An open, locked log file and how it will be written. */
@@ -39,22 +39,6 @@ export interface OpenLogFile {
   readonly bufferedFd: number
   /** Why O_DIRECT is not used, when it was asked for and is not. */
   readonly fallbackReason: string | null
-}
-
-/** Thrown when another logger (in this process or another) already writes the file. */
-export class FileLockedError extends Error {
-  override readonly name = 'FileLockedError'
-  readonly code = 'ASYNCDIRECT_FILE_LOCKED'
-  constructor(
-    readonly path: string,
-    /** The process holding the file, when the system can tell (Linux: /proc/locks). */
-    readonly holder: LockHolder | null = null,
-  ) {
-    super(
-      `asyncdirect: ${path} is already open for writing by another asyncdirect logger ` +
-        `(${describeHolder(holder)}); one writer per file`,
-    )
-  }
 }
 
 /** Files this process has open, so a second open fails clearly even without flock. */
@@ -157,7 +141,7 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
   let fd = -1
   if (config.directIO) {
     fd = lib.open(path, base | OPEN_DIRECT, config.mode)
-    if (fd === -22) fallbackReason = 'the file system refused O_DIRECT at open (EINVAL)'
+    if (fd === -Errno.EINVAL) fallbackReason = 'the file system refused O_DIRECT at open (EINVAL)'
     else if (fd < 0) throw openError(fd, path)
   } else {
     fallbackReason = null
@@ -168,9 +152,10 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
   }
   const locked = lib.flockExclusive(fd)
   if (locked < 0) {
-    const lockedBy = locked === -11 ? flockHolder(fd) : null
+    // EAGAIN (EWOULDBLOCK): the lock is held; flock is asked not to wait.
+    const lockedBy = locked === -Errno.EAGAIN ? flockHolder(fd) : null
     lib.close(fd)
-    if (locked === -11) throw new FileLockedError(path, lockedBy)
+    if (locked === -Errno.EAGAIN) throw new FileLockedError(path, lockedBy)
     throw IoError.fromErrno(locked, 'flock', path)
   }
   // Whatever fails from here (a reopen() or a rotation meets it in a running logger) must not
@@ -284,7 +269,7 @@ function probeDirectWrite(
     // Only EINVAL says O_DIRECT is refused (as at write time, output-io.ts). A full disk, a quota
     // or an I/O error fails buffered writes too, and is reported when the real writes meet it:
     // falling back for good on a disk that is merely full for now would give up O_DIRECT forever.
-    return r === -22
+    return r === -Errno.EINVAL
       ? `the file system refused an O_DIRECT write (${IoError.fromErrno(r, 'pwritev', probePath).code})`
       : null
   } finally {

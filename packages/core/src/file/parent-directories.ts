@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { IoError } from '../shared/errno.js'
+import { IoError } from '../errors.js'
 import { fileSystemOf } from './file-system-type.js'
 
 /** Mode of the directories `mkdir: true` creates (before the umask). */

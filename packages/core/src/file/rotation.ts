@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs'
 import { basename } from 'node:path'
 import { type ResolvedRotation, rotates } from '../config.js'
+import { errnoNumber, IoError } from '../errors.js'
 import {
   formatStamp,
   listSeries,
@@ -26,7 +27,6 @@ import {
   TAIL_LEN,
   wallClock,
 } from '../shared/control-block.js'
-import { errnoNumber, IoError } from '../shared/errno.js'
 import type { FlushContext, RotateReason } from '../shared/flush-context.js'
 import { closeDescriptors, type OpenLogFile, openNextLogFile } from './log-file.js'
 
@@ -185,9 +185,7 @@ export class FileRotation {
     try {
       const existing = lstatSync(base, { throwIfNoEntry: false })
       if (existing && !existing.isSymbolicLink()) {
-        throw Object.assign(new Error(`${base} is a regular file, not replaced by a symlink`), {
-          code: 'EEXIST',
-        })
+        throw new IoError('EEXIST', 'symlink', base, 'a regular file, not replaced by a symlink')
       }
       const temp = `${base}.${process.pid}.link`
       try {

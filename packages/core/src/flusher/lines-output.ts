@@ -1,3 +1,4 @@
+import { StateError } from '../errors.js'
 import type { FileRotation } from '../file/rotation.js'
 import type { Block } from '../shared/block-io.js'
 import { F_FILE_OFFSET, TAIL_LEN } from '../shared/control-block.js'
@@ -34,7 +35,8 @@ export class LinesOutput implements FileOutput {
     private readonly io: OutputIo,
     private readonly rotation: FileRotation,
   ) {
-    if (!cx.staging) throw new Error('asyncdirect: the lines format needs a staging buffer')
+    if (!cx.staging)
+      throw new StateError('ASYNCDIRECT_INTERNAL', 'asyncdirect: the lines format needs a staging buffer')
     this.staging = cx.staging
   }
 

@@ -1,4 +1,5 @@
 import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs'
+import { errnoNumber, IoError, NativeError } from '../errors.js'
 import { nativeOpen } from '../file/log-file.js'
 import { type Block, BlockIo } from '../shared/block-io.js'
 import {
@@ -13,7 +14,6 @@ import {
   LAST_ERRNO,
   TAIL_LEN,
 } from '../shared/control-block.js'
-import { errnoNumber, IoError } from '../shared/errno.js'
 import type { FlushContext } from '../shared/flush-context.js'
 import { OPEN_DSYNC } from '../shared/native-library.js'
 
@@ -123,7 +123,8 @@ export class OutputIo {
     const { lib } = this.cx
     if (lib && this.direct()) {
       const addr = lib.allocAligned(Math.max(this.alignment(), 4096), size)
-      if (addr === 0) throw new Error(`asyncdirect: cannot allocate a ${size}-byte block`)
+      if (addr === 0)
+        throw new NativeError('ASYNCDIRECT_NO_MEMORY', `asyncdirect: cannot allocate a ${size}-byte block`)
       return { addr, view: new Uint8Array(lib.view(addr, size)) }
     }
     return { addr: 0, view: new Uint8Array(size) }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { InvalidArgumentError } from '../errors.js'
 import { DIRECT_WRITE_REFUSED } from '../flusher/output-io.js'
 import { isLoggerHandle, type LoggerHandle } from '../shared/logger-handle.js'
 import { type StatsSnapshot, statsSnapshot } from '../shared/stats.js'
@@ -64,11 +65,11 @@ export class AttachedWriter extends EventEmitter {
 /**
  * Attaches the calling thread to a logger created elsewhere, from its `logger.handle`
  * (passed in `workerData` or by `postMessage`).
- * @throws {TypeError} when `handle` is not a logger handle.
+ * @throws {InvalidArgumentError} (a TypeError) when `handle` is not a logger handle.
  */
 export async function attach(handle: LoggerHandle): Promise<AttachedWriter> {
   if (!isLoggerHandle(handle)) {
-    throw new TypeError('asyncdirect: attach() expects the `handle` property of a Logger')
+    throw new InvalidArgumentError('asyncdirect: attach() expects the `handle` property of a Logger')
   }
   return new AttachedWriter(handle)
 }

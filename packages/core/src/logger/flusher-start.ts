@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { StateError } from '../errors.js'
 import {
   type ControlBlock,
   FLUSH_DONE,
@@ -56,7 +57,14 @@ export function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherTh
     }
     worker.on('message', onMessage)
     worker.once('error', reject)
-    worker.once('exit', () => reject(new Error('asyncdirect: the flusher thread exited before it started')))
+    worker.once('exit', () =>
+      reject(
+        new StateError(
+          'ASYNCDIRECT_FLUSHER_NOT_STARTED',
+          'asyncdirect: the flusher thread exited before it started',
+        ),
+      ),
+    )
   })
   // Nobody has to wait for ready(): an unobserved failure must not become an unhandled rejection.
   ready.catch(() => {})

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { LogFormat, ReopenSignal } from '../config.js'
+import { errnoName, IoError, StateError } from '../errors.js'
 import { closeDescriptors, forgetLogFile } from '../file/log-file.js'
 import { currentFilePath } from '../file/rotation.js'
 import { BLOCK_HEADER_SIZE } from '../format/framed.js'
@@ -28,7 +29,6 @@ import {
   unlockIo,
   wakeFlusher,
 } from '../shared/control-block.js'
-import { errnoName, IoError } from '../shared/errno.js'
 import type { LoggerHandle } from '../shared/logger-handle.js'
 import { libraryInfo, type NativeLibrary } from '../shared/native-library.js'
 import { releaseShards, type ShardMemoryDescriptor } from '../shared/shard-memory.js'
@@ -148,7 +148,8 @@ export class Logger extends EventEmitter {
    */
   async reopen(): Promise<void> {
     const { i32 } = this.ctl
-    if (Atomics.load(i32, CLOSED) === 1) throw new Error(`asyncdirect: reopen() after close(): ${this.path}`)
+    if (Atomics.load(i32, CLOSED) === 1)
+      throw new StateError('ASYNCDIRECT_CLOSED', `asyncdirect: reopen() after close(): ${this.path}`)
     const ticket = Atomics.add(i32, REOPEN_REQUESTED, 1) + 1
     wakeFlusher(i32)
     const keepAlive = setInterval(() => {}, 1 << 30)
@@ -196,7 +197,7 @@ export class Logger extends EventEmitter {
    * Logs a string, UTF-8 encoded straight into a shard: no intermediate copy, no allocation, no
    * syscall. Returns false when the entry was dropped (counted in `droppedLogs`): after close, or
    * under `backpressure: 'drop'` when both buffer sets are full.
-   * @throws {TypeError} when `text` is not a string.
+   * @throws {InvalidArgumentError} (a TypeError) when `text` is not a string.
    */
   log(text: string): boolean {
     return this.writer.log(text)
@@ -205,7 +206,7 @@ export class Logger extends EventEmitter {
   /**
    * Logs bytes (one copy, no allocation). Reuse the same buffer freely: it is copied before
    * this returns. Same return value as {@link Logger.log}.
-   * @throws {TypeError} when `bytes` is not a Uint8Array.
+   * @throws {InvalidArgumentError} (a TypeError) when `bytes` is not a Uint8Array.
    */
   logBytes(bytes: Uint8Array): boolean {
     return this.writer.logBytes(bytes)
@@ -217,7 +218,7 @@ export class Logger extends EventEmitter {
    * taking chunks of them): one reservation and one copy per batch instead of per line. Keep a
    * batch under {@link Logger.maxEntryBytes}; a larger one is written on its own from this thread.
    * Same return value as {@link Logger.log}.
-   * @throws {TypeError} when `text` is neither a string nor a Uint8Array, `count` is not a
+   * @throws {InvalidArgumentError} (a TypeError) when `text` is neither a string nor a Uint8Array, `count` is not a
    * positive integer, or the format is not `'lines'`.
    */
   logLines(text: string | Uint8Array, count: number): boolean {

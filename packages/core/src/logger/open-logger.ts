@@ -1,4 +1,5 @@
-import { ConfigError, type LoggerConfig, resolveConfig, rotates } from '../config.js'
+import { type LoggerConfig, resolveConfig, rotates } from '../config.js'
+import { ConfigError } from '../errors.js'
 import { basePathOf, type OpenLogFile, openLogFile, releaseLogFile } from '../file/log-file.js'
 import { chooseSeriesFile, type SeriesChoice } from '../file/rotation.js'
 import { BLOCK_HEADER_SIZE } from '../format/framed.js'

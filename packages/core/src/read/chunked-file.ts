@@ -5,6 +5,7 @@
  */
 
 import { type FileHandle, open } from 'node:fs/promises'
+import { FileShrankError, IoError } from '../errors.js'
 
 /** Bytes of the read window: large enough that reads are few, small enough to hold for any file. */
 export const CHUNK_SIZE = 1024 * 1024
@@ -92,17 +93,6 @@ export class ChunkedFile {
   }
 }
 
-/** Thrown when a read finds the file shorter than its last known size (it was truncated meanwhile). */
-export class FileShrankError extends Error {
-  override readonly name = 'FileShrankError'
-  constructor(
-    readonly path: string,
-    readonly offset: number,
-  ) {
-    super(`${path}: file shrank while reading at offset ${offset}`)
-  }
-}
-
 function windowSizeFor(size: number): number {
   return Math.min(CHUNK_SIZE, Math.max(MIN_WINDOW, size))
 }
@@ -110,7 +100,7 @@ function windowSizeFor(size: number): number {
 /**
  * Opens `path` for reading and takes its size.
  *
- * @throws An error naming `path` and carrying the errno `code` (`ENOENT`, `EACCES`, `EISDIR`, ...).
+ * @throws {IoError} naming `path`, the errno name as `code` (`ENOENT`, `EACCES`, `EISDIR`, ...).
  */
 export async function openChunked(path: string, onProgress?: ProgressListener): Promise<ChunkedFile> {
   let fh: FileHandle
@@ -123,8 +113,8 @@ export async function openChunked(path: string, onProgress?: ProgressListener): 
     const stat = await fh.stat()
     // Opening a directory for reading succeeds on Linux; say so now rather than fail at the first read.
     if (stat.isDirectory()) {
-      const error: NodeJS.ErrnoException = new Error(`EISDIR: illegal operation on a directory, read`)
-      error.code = 'EISDIR'
+      const error = new IoError('EISDIR', 'read', path)
+      error.message = 'EISDIR: illegal operation on a directory, read'
       throw error
     }
     return new ChunkedFile(fh, path, stat.size, onProgress)
@@ -134,12 +124,11 @@ export async function openChunked(path: string, onProgress?: ProgressListener): 
   }
 }
 
-function namedError(path: string, cause: unknown): NodeJS.ErrnoException {
-  const code = (cause as NodeJS.ErrnoException).code
-  const error: NodeJS.ErrnoException = new Error(`cannot open log ${path}: ${(cause as Error).message}`, {
+/** The error of an open that failed: the cause's errno name as `code`, `path` in the message. */
+function namedError(path: string, cause: unknown): IoError {
+  const error = new IoError((cause as NodeJS.ErrnoException)?.code ?? 'EIO', 'open', path, undefined, {
     cause,
   })
-  if (code !== undefined) error.code = code
-  error.path = path
+  error.message = `cannot open log ${path}: ${(cause as Error)?.message}`
   return error
 }

@@ -11,8 +11,9 @@
 
 import type { Stats } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { FileShrankError } from '../errors.js'
 import type { ProblemListener } from '../format/problem.js'
-import { type ChunkedFile, FileShrankError, openChunked, type ProgressListener } from './chunked-file.js'
+import { type ChunkedFile, openChunked, type ProgressListener } from './chunked-file.js'
 import {
   type FollowedFile,
   filesBetween,

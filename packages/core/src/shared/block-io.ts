@@ -1,5 +1,5 @@
 import { writevSync } from 'node:fs'
-import { IoError } from './errno.js'
+import { IoError } from '../errors.js'
 import type { NativeLibrary } from './native-library.js'
 
 /** One contiguous piece of a write: C memory at `addr` (0 when there is none) seen as `view`. */

@@ -12,6 +12,7 @@
  */
 
 import { existsSync, readlinkSync } from 'node:fs'
+import { StateError } from '../errors.js'
 
 // --- i32 words -------------------------------------------------------------------------------
 export const MAGIC = 0
@@ -205,7 +206,8 @@ export function viewControlBlock(sab: SharedArrayBuffer, numShards: number): Con
   const i32Bytes = i32Words(numShards) * 4
   const i32 = new Int32Array(sab, 0, i32Words(numShards))
   const f64 = new Float64Array(sab, i32Bytes, F_SHARD_WRITES + numShards)
-  if (i32[MAGIC] !== 0 && i32[MAGIC] !== MAGIC_VALUE) throw new Error('asyncdirect: not a control block')
+  if (i32[MAGIC] !== 0 && i32[MAGIC] !== MAGIC_VALUE)
+    throw new StateError('ASYNCDIRECT_BAD_HANDLE', 'asyncdirect: not a control block')
   return { sab, i32, f64, numShards }
 }
 

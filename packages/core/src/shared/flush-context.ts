@@ -1,7 +1,7 @@
 import type { LogFormat, ResolvedConfig, ResolvedRotation } from '../config.js'
+import type { IoError } from '../errors.js'
 import type { Block } from './block-io.js'
 import type { ControlBlock } from './control-block.js'
-import type { IoError } from './errno.js'
 import type { NativeLibrary } from './native-library.js'
 
 /** What a flush tells the thread that owns the logger. */

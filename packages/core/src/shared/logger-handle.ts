@@ -1,4 +1,5 @@
 import type { BackpressurePolicy, LogFormat, ResolvedRotation } from '../config.js'
+import { NativeError } from '../errors.js'
 import type { Block } from './block-io.js'
 import { type ControlBlock, viewControlBlock } from './control-block.js'
 import {
@@ -76,14 +77,18 @@ export interface ThreadMemory {
 
 /**
  * Maps a logger's control block and shard memory into the calling thread.
- * @throws {Error} when the shards are C memory and this thread cannot load the native library.
+ * @throws {NativeError} when the shards are C memory and this thread cannot load the native library.
  */
 export function openThreadMemory(handle: LoggerHandle): ThreadMemory {
   const { memory } = handle
   let lib: NativeLibrary | null = null
   if (memory.kind !== 'shared') {
     const loaded = loadNativeFrom(memory.libPath)
-    if (!loaded.ok) throw new Error(`asyncdirect: cannot map the logger's memory: ${loaded.reason}`)
+    if (!loaded.ok)
+      throw new NativeError(
+        'ASYNCDIRECT_NATIVE_UNAVAILABLE',
+        `asyncdirect: cannot map the logger's memory: ${loaded.reason}`,
+      )
     lib = loaded.lib
   }
   const ctl = viewControlBlock(handle.control, memory.numShards)

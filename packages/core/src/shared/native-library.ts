@@ -2,6 +2,7 @@ import { lstatSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { NativeError } from '../errors.js'
 import { refuseUnsafeLibrary, type UnsafeCheck } from './library-safety.js'
 import { nativeTarget } from './native-target.js'
 
@@ -222,7 +223,11 @@ function bind(path: string, origin: LibraryOrigin): NativeLibrary {
   const lib = koffi.load(path)
   const f = (decl: string) => lib.func(decl)
   const abi = f('int ad_abi_version(void)')() as number
-  if (abi !== ABI_VERSION) throw new Error(`ABI version ${abi}, expected ${ABI_VERSION}; rebuild the library`)
+  if (abi !== ABI_VERSION)
+    throw new NativeError(
+      'ASYNCDIRECT_NATIVE_ABI',
+      `ABI version ${abi}, expected ${ABI_VERSION}; rebuild the library`,
+    )
   const allocAligned = f('uint64_t ad_alloc_aligned(uint64_t align, uint64_t size)')
   const free = f('void ad_free(uint64_t addr)')
   const mmap = f('uint64_t ad_mmap(uint64_t size)')

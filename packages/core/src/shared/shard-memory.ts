@@ -1,3 +1,4 @@
+import { NativeError } from '../errors.js'
 import type { Block } from './block-io.js'
 import type { NativeLibrary } from './native-library.js'
 
@@ -79,7 +80,7 @@ export function allocateShards(
   const mappings: number[] = []
   const fail = (what: string): never => {
     unmapAll(lib, mappings)
-    throw new Error(`asyncdirect: cannot map ${what}`)
+    throw new NativeError('ASYNCDIRECT_NO_MEMORY', `asyncdirect: cannot map ${what}`)
   }
   const stagingAddress = stagingSize > 0 ? reserve(lib, alignment, stagingSize, mappings) : 0
   if (stagingSize > 0 && stagingAddress === 0) fail(`a ${stagingSize}-byte staging buffer`)
@@ -123,7 +124,11 @@ export function viewShards(lib: NativeLibrary | null, memory: ShardMemoryDescrip
     if (memory.kind === 'shared') {
       views.push(Buffer.from(memory.sab, i * memory.shardSize, memory.shardSize))
     } else {
-      if (!lib) throw new Error('asyncdirect: native shard memory needs the native library')
+      if (!lib)
+        throw new NativeError(
+          'ASYNCDIRECT_NATIVE_UNAVAILABLE',
+          'asyncdirect: native shard memory needs the native library',
+        )
       views.push(Buffer.from(lib.view(memory.addresses[i]!, memory.shardSize)))
     }
   }

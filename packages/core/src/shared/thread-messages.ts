@@ -1,4 +1,4 @@
-import { IoError } from './errno.js'
+import { IoError } from '../errors.js'
 import type { FlushReport, RotateReason } from './flush-context.js'
 
 /** A {@link FlushReport} as it crosses from a worker thread to the owner (errors lose their class). */

@@ -1,4 +1,5 @@
 import type { BackpressurePolicy, LogFormat } from '../config.js'
+import { InvalidArgumentError } from '../errors.js'
 import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, IN_PROGRESS, LENGTH_PENDING } from '../format/framed.js'
 import {
   ACTIVE_GEN,
@@ -147,7 +148,7 @@ export class EntryWriter {
   /**
    * Logs one entry from bytes (copied once). Returns true when the entry was accepted, false
    * when it was dropped (and counted): after close, or when both sets are full under `drop`.
-   * @throws {TypeError} if `bytes` is not a Uint8Array (a Buffer is one).
+   * @throws {InvalidArgumentError} (a TypeError) if `bytes` is not a Uint8Array (a Buffer is one).
    */
   logBytes(bytes: Uint8Array): boolean {
     if (!(bytes instanceof Uint8Array)) throw invalidEntry('logBytes', 'a Uint8Array or Buffer', bytes)
@@ -187,7 +188,7 @@ export class EntryWriter {
   /**
    * Logs one entry from a string, UTF-8 encoded straight into the shard. Lone surrogates are
    * written as U+FFFD, as `Buffer.from(text)` would.
-   * @throws {TypeError} if `text` is not a string.
+   * @throws {InvalidArgumentError} (a TypeError) if `text` is not a string.
    */
   log(text: string): boolean {
     if (typeof text !== 'string') throw invalidEntry('log', 'a string', text)
@@ -229,13 +230,14 @@ export class EntryWriter {
    * lines (pino's destination does, for a turn of the event loop at most) pays the per-entry
    * costs once per batch; they still count as `count` entries (dropped ones too). A batch larger
    * than a shard takes the oversize path as one write.
-   * @throws {TypeError} if `text` is neither a string nor a Uint8Array, if `count` is not a
+   * @throws {InvalidArgumentError} (a TypeError) if `text` is neither a string nor a Uint8Array, if `count` is not a
    * positive integer, or if the format is not `'lines'`.
    */
   logLines(text: string | Uint8Array, count: number): boolean {
-    if (!this.lines) throw new TypeError("asyncdirect: logLines() needs format 'lines'; use log() per entry")
+    if (!this.lines)
+      throw new InvalidArgumentError("asyncdirect: logLines() needs format 'lines'; use log() per entry")
     if (!Number.isSafeInteger(count) || count < 1)
-      throw new TypeError(`asyncdirect: logLines() count must be a positive integer, got ${count}`)
+      throw new InvalidArgumentError(`asyncdirect: logLines() count must be a positive integer, got ${count}`)
     const isString = typeof text === 'string'
     if (!isString && !(text instanceof Uint8Array))
       throw invalidEntry('logLines', 'a string, a Uint8Array or a Buffer', text)
@@ -422,7 +424,7 @@ function awaitFlusherStart(i32: Int32Array): void {
   }
 }
 
-function invalidEntry(method: string, accepted: string, value: unknown): TypeError {
+function invalidEntry(method: string, accepted: string, value: unknown): InvalidArgumentError {
   const got = value === null ? 'null' : typeof value
-  return new TypeError(`asyncdirect: ${method}() accepts ${accepted}, got ${got}`)
+  return new InvalidArgumentError(`asyncdirect: ${method}() accepts ${accepted}, got ${got}`)
 }
