@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs'
 import { basename } from 'node:path'
 import { type ResolvedRotation, rotates } from '../config.js'
-import { errnoNumber, IoError } from '../errors.js'
+import { IoError } from '../errors.js'
 import {
   formatStamp,
   listSeries,
@@ -22,12 +22,11 @@ import {
   F_ROTATIONS,
   FILE_FD,
   FILE_SEQ,
-  LAST_ERRNO,
   LOCK_FD,
   TAIL_LEN,
   wallClock,
 } from '../shared/control-block.js'
-import type { FlushContext, RotateReason } from '../shared/flush-context.js'
+import { type FlushContext, type RotateReason, recordFailure } from '../shared/flush-context.js'
 import { closeDescriptors, type OpenLogFile, openNextLogFile } from './log-file.js'
 
 /** After a failed rotation, the next attempt waits this long (ms): the disk may need a moment. */
@@ -225,9 +224,10 @@ export class FileRotation {
   }
 
   private reportOnly(err: unknown, syscall: string, path: string): void {
-    this.cx.ctl.f64[F_ROTATION_ERRORS]! += 1
-    const error = err instanceof IoError ? err : IoError.fromNode(err, syscall, path)
-    Atomics.store(this.cx.ctl.i32, LAST_ERRNO, errnoNumber(error.code))
-    this.cx.report({ type: 'error', error })
+    recordFailure(
+      this.cx,
+      F_ROTATION_ERRORS,
+      err instanceof IoError ? err : IoError.fromNode(err, syscall, path),
+    )
   }
 }

@@ -22,18 +22,16 @@ import {
   FLUSHER_STATE,
   FLUSHER_WAKE,
   FlusherState,
-  lockIo,
   NEED_ROOM,
-  REOPEN_DONE,
-  REOPEN_FAILED,
   REOPEN_REQUESTED,
   SET_FREED,
   STOP,
-  unlockIo,
 } from '../shared/control-block.js'
 import type { FlushReport } from '../shared/flush-context.js'
+import { lockIo, unlockIo, withIoLock } from '../shared/io-lock.js'
 import { type LoggerHandle, openThreadMemory } from '../shared/logger-handle.js'
 import { toMessage } from '../shared/thread-messages.js'
+import { answerTicket, FLUSH_TICKETS, REOPEN_TICKETS, ticketOutcome } from '../shared/tickets.js'
 import { openSetFlusher } from './open-set-flusher.js'
 import { WriteDelay } from './write-delay.js'
 
@@ -66,10 +64,8 @@ function run(): void {
     let ok: boolean
     lockIo(i32)
     try {
-      if (reopen > Atomics.load(i32, REOPEN_DONE) && reopen > Atomics.load(i32, REOPEN_FAILED)) {
-        Atomics.store(i32, flusher.reopen() ? REOPEN_DONE : REOPEN_FAILED, reopen)
-        Atomics.notify(i32, REOPEN_DONE)
-      }
+      if (ticketOutcome(i32, REOPEN_TICKETS, reopen) === 'waiting')
+        answerTicket(i32, REOPEN_TICKETS, reopen, flusher.reopen())
       ok = flusher.rotateIfDue() && flusher.flushPending()
       // Even after a failed write: a writer waits for its entry's outcome (failed: dropped, counted).
       ok = flusher.serveOversizeSlot() && ok
@@ -86,19 +82,10 @@ function run(): void {
     } finally {
       unlockIo(i32)
     }
-    if (ok) {
-      retryDelay = 0
-      if (requested > Atomics.load(i32, FLUSH_DONE)) {
-        Atomics.store(i32, FLUSH_DONE, requested)
-        Atomics.notify(i32, FLUSH_DONE)
-      }
-    } else {
-      retryDelay = Math.min(Math.max(retryDelay * 2, 10), 1000)
-      if (requested > Atomics.load(i32, FLUSH_FAILED)) {
-        Atomics.store(i32, FLUSH_FAILED, requested)
-        Atomics.notify(i32, FLUSH_DONE)
-      }
-    }
+    // Every ticket taken before this pass began is answered by it.
+    if (requested > Atomics.load(i32, ok ? FLUSH_DONE : FLUSH_FAILED))
+      answerTicket(i32, FLUSH_TICKETS, requested, ok)
+    retryDelay = ok ? 0 : Math.min(Math.max(retryDelay * 2, 10), 1000)
     if (!ok) {
       backOff(retryDelay, requested)
       continue
@@ -130,12 +117,7 @@ function backOff(ms: number, requested: number): void {
 function finalFlush(): void {
   for (let attempt = 0; attempt < FINAL_ATTEMPTS && Atomics.load(i32, FINAL) !== 1; attempt++) {
     if (attempt > 0) Atomics.wait(i32, FLUSHER_WAKE, Atomics.load(i32, FLUSHER_WAKE), 100 * 2 ** attempt)
-    lockIo(i32)
-    try {
-      if (flusher.serveOversizeSlot()) flusher.flushFinal()
-    } finally {
-      unlockIo(i32)
-    }
+    withIoLock(i32, () => flusher.serveOversizeSlot() && flusher.flushFinal())
   }
 }
 

@@ -1,5 +1,5 @@
 import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs'
-import { errnoNumber, IoError, NativeError } from '../errors.js'
+import { IoError, NativeError } from '../errors.js'
 import { nativeOpen } from '../file/log-file.js'
 import { type Block, BlockIo } from '../shared/block-io.js'
 import {
@@ -11,10 +11,9 @@ import {
   F_FLUSH_ERRORS,
   FILE_FD,
   IO_REPAIR,
-  LAST_ERRNO,
   TAIL_LEN,
 } from '../shared/control-block.js'
-import type { FlushContext } from '../shared/flush-context.js'
+import { type FlushContext, recordFailure } from '../shared/flush-context.js'
 import { OPEN_DSYNC } from '../shared/native-library.js'
 
 /** The reason given when the file system refuses an O_DIRECT write after the file was opened. */
@@ -59,9 +58,7 @@ export class OutputIo {
       } catch (err) {
         const error = err instanceof IoError ? err : IoError.fromNode(err, 'write', this.cx.path)
         if (direct && error.code === 'EINVAL' && this.fallBackToBuffered()) continue
-        f64[F_FLUSH_ERRORS]! += 1
-        Atomics.store(i32, LAST_ERRNO, errnoNumber(error.code))
-        this.cx.report({ type: 'error', error })
+        recordFailure(this.cx, F_FLUSH_ERRORS, error)
         return -1
       }
     }
@@ -93,27 +90,21 @@ export class OutputIo {
       Atomics.store(i32, IO_REPAIR, 0)
       return true
     } catch (err) {
-      const error = IoError.fromNode(err, 'ftruncate', this.cx.path)
-      f64[F_FLUSH_ERRORS]! += 1
-      Atomics.store(i32, LAST_ERRNO, errnoNumber(error.code))
-      this.cx.report({ type: 'error', error })
+      recordFailure(this.cx, F_FLUSH_ERRORS, IoError.fromNode(err, 'ftruncate', this.cx.path))
       return false
     }
   }
 
   /** fdatasync of the buffered descriptor; false (reported) on failure. */
   syncBuffered(): boolean {
-    const { i32, f64 } = this.cx.ctl
+    const { i32 } = this.cx.ctl
     const fd = Atomics.load(i32, BUFFERED_FD)
     if (fd < 0) return true
     try {
       fdatasyncSync(fd)
       return true
     } catch (err) {
-      const error = IoError.fromNode(err, 'fdatasync', this.cx.path)
-      f64[F_FLUSH_ERRORS]! += 1
-      Atomics.store(i32, LAST_ERRNO, errnoNumber(error.code))
-      this.cx.report({ type: 'error', error })
+      recordFailure(this.cx, F_FLUSH_ERRORS, IoError.fromNode(err, 'fdatasync', this.cx.path))
       return false
     }
   }

@@ -3,32 +3,18 @@ import type { LogFormat, ReopenSignal } from '../config.js'
 import { errnoName, IoError, StateError } from '../errors.js'
 import { closeDescriptors, forgetLogFile } from '../file/log-file.js'
 import { currentFilePath } from '../file/rotation.js'
-import { BLOCK_HEADER_SIZE } from '../format/framed.js'
 import {
+  allCommitted,
   BUFFERED_FD,
   CLOSED,
-  COMMITTED,
   type ControlBlock,
   FILE_FD,
   FINAL,
-  FLUSH_DONE,
-  FLUSH_FAILED,
-  FLUSH_REQUESTED,
-  FLUSHER_STATE,
-  FlusherState,
   LAST_ERRNO,
   LOCK_FD,
-  lockIo,
-  OFFSET_MASK,
-  REOPEN_DONE,
-  REOPEN_FAILED,
-  REOPEN_REQUESTED,
-  RESERVED,
-  STOP,
-  shardWord,
-  unlockIo,
-  wakeFlusher,
+  requestStop,
 } from '../shared/control-block.js'
+import { NOT_LOCKED, tryWithIoLock } from '../shared/io-lock.js'
 import type { LoggerHandle } from '../shared/logger-handle.js'
 import { libraryInfo, type NativeLibrary } from '../shared/native-library.js'
 import { releaseShards, type ShardMemoryDescriptor } from '../shared/shard-memory.js'
@@ -41,6 +27,7 @@ import {
   statsSnapshot,
 } from '../shared/stats.js'
 import { type FlushMessage, fromMessage } from '../shared/thread-messages.js'
+import { answerTicket, awaitTicket, FLUSH_TICKETS, REOPEN_TICKETS, takeTicket } from '../shared/tickets.js'
 import { warnOnce } from '../shared/warn-once.js'
 import { EntryWriter } from '../writer/entry-writer.js'
 import { onExit } from './exit-hook.js'
@@ -150,37 +137,20 @@ export class Logger extends EventEmitter {
     const { i32 } = this.ctl
     if (Atomics.load(i32, CLOSED) === 1)
       throw new StateError('ASYNCDIRECT_CLOSED', `asyncdirect: reopen() after close(): ${this.path}`)
-    const ticket = Atomics.add(i32, REOPEN_REQUESTED, 1) + 1
-    wakeFlusher(i32)
-    const keepAlive = setInterval(() => {}, 1 << 30)
-    try {
-      for (;;) {
-        if (Atomics.load(i32, REOPEN_DONE) >= ticket) return
-        if (Atomics.load(i32, REOPEN_FAILED) >= ticket) throw this.reopenError()
-        if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
-          if (!this.reopenHere(ticket)) throw this.reopenError()
-          return
-        }
-        const seen = Atomics.load(i32, REOPEN_DONE)
-        const waited = Atomics.waitAsync(i32, REOPEN_DONE, seen, 1000)
-        if (waited.async) await waited.value
-      }
-    } finally {
-      clearInterval(keepAlive)
-    }
+    const ticket = takeTicket(i32, REOPEN_TICKETS)
+    const answer = await awaitTicket(i32, REOPEN_TICKETS, ticket)
+    if (answer === 'failed' || (answer === 'no-flusher' && !this.reopenHere(ticket))) throw this.reopenError()
   }
 
   /** reopen() without a flusher thread: from this one, under the I/O lock. */
   private reopenHere(ticket: number): boolean {
     const { i32 } = this.ctl
-    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS)) return false
-    try {
-      const ok = this.thread.flusher().reopen()
-      Atomics.store(i32, ok ? REOPEN_DONE : REOPEN_FAILED, ticket)
-      return ok
-    } finally {
-      unlockIo(i32)
-    }
+    const ok = tryWithIoLock(i32, EXIT_LOCK_TIMEOUT_MS, () => {
+      const reopened = this.thread.flusher().reopen()
+      answerTicket(i32, REOPEN_TICKETS, ticket, reopened)
+      return reopened
+    })
+    return ok === true
   }
 
   /**
@@ -240,25 +210,11 @@ export class Logger extends EventEmitter {
   async flush(): Promise<void> {
     const { i32 } = this.ctl
     if (Atomics.load(i32, FINAL) === 1) return
-    const ticket = Atomics.add(i32, FLUSH_REQUESTED, 1) + 1
-    wakeFlusher(i32)
-    // Atomics.waitAsync does not keep the event loop alive; this timer does, until we are done.
-    const keepAlive = setInterval(() => {}, 1 << 30)
-    try {
-      for (;;) {
-        const done = Atomics.load(i32, FLUSH_DONE)
-        if (done >= ticket || Atomics.load(i32, FINAL) === 1) return
-        if (Atomics.load(i32, FLUSH_FAILED) >= ticket) throw this.lastError('flush')
-        if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
-          this.flushHere()
-          return
-        }
-        const waited = Atomics.waitAsync(i32, FLUSH_DONE, done, 1000)
-        if (waited.async) await waited.value
-      }
-    } finally {
-      clearInterval(keepAlive)
-    }
+    const ticket = takeTicket(i32, FLUSH_TICKETS)
+    // The final flush makes everything durable: it answers every ticket, taken or not.
+    const answer = await awaitTicket(i32, FLUSH_TICKETS, ticket, () => Atomics.load(i32, FINAL) === 1)
+    if (answer === 'failed') throw this.lastError('flush')
+    if (answer === 'no-flusher') this.flushHere()
   }
 
   /**
@@ -272,15 +228,12 @@ export class Logger extends EventEmitter {
   flushSync(): void {
     const { i32 } = this.ctl
     if (this.released || Atomics.load(i32, FINAL) === 1) return
-    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS))
-      throw new IoError('ETIMEDOUT', 'flush', this.path, 'a flush in progress did not finish within 10 s')
-    let ok: boolean
-    try {
+    const ok = tryWithIoLock(i32, EXIT_LOCK_TIMEOUT_MS, () => {
       const flusher = this.thread.flusher()
-      ok = flusher.serveOversizeSlot() && flusher.flushAll()
-    } finally {
-      unlockIo(i32)
-    }
+      return flusher.serveOversizeSlot() && flusher.flushAll()
+    })
+    if (ok === NOT_LOCKED)
+      throw new IoError('ETIMEDOUT', 'flush', this.path, 'a flush in progress did not finish within 10 s')
     if (!ok) throw this.lastError('flush')
   }
 
@@ -326,9 +279,7 @@ export class Logger extends EventEmitter {
 
   private async shutdown(): Promise<void> {
     const { i32 } = this.ctl
-    Atomics.store(i32, CLOSED, 1)
-    Atomics.store(i32, STOP, 1)
-    wakeFlusher(i32)
+    requestStop(i32)
     // The flusher writes the last sets and exits; hold the process open until it has.
     this.flusher.pinned = true
     this.flusher.worker.ref()
@@ -341,35 +292,27 @@ export class Logger extends EventEmitter {
 
   /** Writes from this thread: when the flusher is gone (crashed, or exiting with the process). */
   private flushHere(final = false): void {
-    const { i32 } = this.ctl
-    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS)) return
-    try {
+    tryWithIoLock(this.ctl.i32, EXIT_LOCK_TIMEOUT_MS, () => {
       const flusher = this.thread.flusher()
       if (!flusher.serveOversizeSlot()) return
       if (final) flusher.flushFinal()
       else flusher.flushAll()
-    } finally {
-      unlockIo(i32)
-    }
+    })
   }
 
   private flushAtExit(): void {
     if (this.released) return
     const { i32 } = this.ctl
-    Atomics.store(i32, CLOSED, 1)
-    Atomics.store(i32, STOP, 1)
-    wakeFlusher(i32)
-    if (!lockIo(i32, EXIT_LOCK_TIMEOUT_MS)) {
+    requestStop(i32)
+    const locked = tryWithIoLock(i32, EXIT_LOCK_TIMEOUT_MS, () => {
+      const flusher = this.thread.flusher()
+      if (flusher.serveOversizeSlot()) flusher.flushFinal()
+    })
+    if (locked === NOT_LOCKED) {
       process.stderr.write(
         `asyncdirect: ${this.path}: a flush in progress did not finish; entries may be lost\n`,
       )
       return
-    }
-    try {
-      const flusher = this.thread.flusher()
-      if (flusher.serveOversizeSlot()) flusher.flushFinal()
-    } finally {
-      unlockIo(i32)
     }
     awaitFlusherStop(i32, EXIT_STOP_WAIT_MS)
   }
@@ -391,22 +334,10 @@ export class Logger extends EventEmitter {
     // Freed only when no writer can still touch the memory: every reservation has committed.
     // A writer thread that died mid-copy leaves its reservation open: leak rather than risk a
     // use-after-free if it was only slow.
-    if (this.allCommitted()) releaseShards(this.lib, this.memory)
+    if (allCommitted(this.ctl)) releaseShards(this.lib, this.memory)
     else if (!this.emit('warning', { type: 'leak', reason: LEAK_REASON }))
       warnOnce('leak', `asyncdirect: ${LEAK_REASON}`)
     this.emit('close')
-  }
-
-  private allCommitted(): boolean {
-    const { i32, numShards } = this.ctl
-    for (let s = 0; s < 2; s++) {
-      for (let i = 0; i < numShards; i++) {
-        const w = shardWord(numShards, s, i)
-        const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
-        if (Atomics.load(i32, w + COMMITTED) !== end - BLOCK_HEADER_SIZE) return false
-      }
-    }
-    return true
   }
 
   private lastError(

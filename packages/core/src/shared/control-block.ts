@@ -11,10 +11,15 @@
  * bounce a cache line between cores.
  */
 
-import { existsSync, readlinkSync } from 'node:fs'
 import { StateError } from '../errors.js'
+import { BLOCK_HEADER_SIZE } from '../format/framed.js'
 
-// --- i32 words -------------------------------------------------------------------------------
+// --- i32 words, in index order ---------------------------------------------------------------
+// Indices are the protocol: every thread of a logger, and every copy of this package that
+// attaches to it, reads the same word at the same index. I32_LAYOUT below lists them all, and a
+// test checks that no two overlap.
+
+/** MAGIC_VALUE once created; a control block that holds anything else is refused. */
 export const MAGIC = 0
 /** Generation of the active set; the active set's index is `gen & 1`. Only ever increases. */
 export const ACTIVE_GEN = 1
@@ -31,7 +36,7 @@ export const FLUSHER_WAKE = 6
 export const SET_FREED = 7
 /**
  * The I/O lock: 0 when free, else the Linux thread id of its holder (IO_WAITERS set when another
- * thread sleeps on it). Whoever writes to the file holds it. See lockIo.
+ * thread sleeps on it). Whoever writes to the file holds it (io-lock.ts).
  */
 export const IO_LOCK = 8
 /** 1 once close() or the exit hook began: writers drop and count from then on. */
@@ -40,9 +45,9 @@ export const CLOSED = 9
 export const STOP = 10
 /** Round-robin counter that hands each writer thread its shard. */
 export const NEXT_SHARD = 11
-/** Entries dropped since the flusher last folded this counter into DROPPED_TOTAL. */
+/** Entries dropped since the flusher last folded this counter into F_DROPPED_TOTAL. */
 export const DROPPED = 12
-/** Flush tickets: flush() takes FLUSH_REQUESTED + 1; FLUSH_DONE says which ticket is durable. */
+/** flush() tickets (tickets.ts): the last one taken, and the last one durable. */
 export const FLUSH_REQUESTED = 13
 export const FLUSH_DONE = 14
 /** FlusherState of the flusher thread. */
@@ -51,23 +56,24 @@ export const FLUSHER_STATE = 15
 export const SWAPS = 16
 /** 1 once every shard of both sets is sealed for good (after the final flush). */
 export const FINAL = 17
-/** Ticket of the last flush() that failed, and the errno of the last failed write. */
-export const FLUSH_FAILED = 21
-export const LAST_ERRNO = 22
-/** Never written: waiting on it for its value 0 is a short sleep. */
-export const NAP = 23
-/** A descriptor of the file without O_DIRECT (the lines format's partial tail; after a fallback). */
-export const BUFFERED_FD = 25
-/** Lines format: bytes of the partial last block, kept at the start of the staging buffer. */
-export const TAIL_LEN = 26
-/** Set by a writer that found both sets busy: the flusher must make room (in place if need be). */
-export const NEED_ROOM = 24
 /** 1 while the file is written with O_DIRECT; 0 after a fallback to buffered I/O. */
 export const DIRECT_IO = 18
 /** The alignment every block offset and length is a multiple of. */
 export const ALIGNMENT = 19
 /** The file descriptor blocks are written to (replaced by a buffered one after a fallback). */
 export const FILE_FD = 20
+/** The last flush() ticket whose flush failed. */
+export const FLUSH_FAILED = 21
+/** The errno of the last failed write, rotation or sync (errors name it). */
+export const LAST_ERRNO = 22
+/** Never written: waiting on it for its value 0 is a short sleep. */
+export const NAP = 23
+/** Set by a writer that found both sets busy: the flusher must make room (in place if need be). */
+export const NEED_ROOM = 24
+/** A descriptor of the file without O_DIRECT (the lines format's partial tail; after a fallback). */
+export const BUFFERED_FD = 25
+/** Lines format: bytes of the partial last block, kept at the start of the staging buffer. */
+export const TAIL_LEN = 26
 /** The descriptor holding the file's lock; with FILE_FD and BUFFERED_FD, what is closed at the end. */
 export const LOCK_FD = 27
 /**
@@ -98,7 +104,9 @@ export const OVERSIZE_ADDR_LO = 39
 export const OVERSIZE_LENGTH = 40
 export const OVERSIZE_ENTRIES = 41
 
+/** Where the shards' words start: after every word above, on a 64-byte line of its own. */
 const SHARD_BASE = 48
+/** Words per shard: one 64-byte line, so threads on different shards share no cache line. */
 const SHARD_STRIDE = 16
 /** Offsets within a shard's line of words. */
 export const RESERVED = 0
@@ -110,7 +118,65 @@ export const COUNT = 2
  */
 export const WRITTEN = 3
 
-/** Index of shard `shard` of set `set`'s RESERVED word (COMMITTED and COUNT follow it). */
+/** A word, or a run of `words` words, of the control block. */
+export interface Word {
+  readonly name: string
+  readonly at: number
+  readonly words: number
+}
+
+/** Every i32 word before the shards, in index order. */
+export const I32_LAYOUT: readonly Word[] = [
+  { name: 'MAGIC', at: MAGIC, words: 1 },
+  { name: 'ACTIVE_GEN', at: ACTIVE_GEN, words: 1 },
+  { name: 'SET_STATE', at: SET_STATE, words: 2 },
+  { name: 'SET_GEN', at: SET_GEN, words: 2 },
+  { name: 'FLUSHER_WAKE', at: FLUSHER_WAKE, words: 1 },
+  { name: 'SET_FREED', at: SET_FREED, words: 1 },
+  { name: 'IO_LOCK', at: IO_LOCK, words: 1 },
+  { name: 'CLOSED', at: CLOSED, words: 1 },
+  { name: 'STOP', at: STOP, words: 1 },
+  { name: 'NEXT_SHARD', at: NEXT_SHARD, words: 1 },
+  { name: 'DROPPED', at: DROPPED, words: 1 },
+  { name: 'FLUSH_REQUESTED', at: FLUSH_REQUESTED, words: 1 },
+  { name: 'FLUSH_DONE', at: FLUSH_DONE, words: 1 },
+  { name: 'FLUSHER_STATE', at: FLUSHER_STATE, words: 1 },
+  { name: 'SWAPS', at: SWAPS, words: 1 },
+  { name: 'FINAL', at: FINAL, words: 1 },
+  { name: 'DIRECT_IO', at: DIRECT_IO, words: 1 },
+  { name: 'ALIGNMENT', at: ALIGNMENT, words: 1 },
+  { name: 'FILE_FD', at: FILE_FD, words: 1 },
+  { name: 'FLUSH_FAILED', at: FLUSH_FAILED, words: 1 },
+  { name: 'LAST_ERRNO', at: LAST_ERRNO, words: 1 },
+  { name: 'NAP', at: NAP, words: 1 },
+  { name: 'NEED_ROOM', at: NEED_ROOM, words: 1 },
+  { name: 'BUFFERED_FD', at: BUFFERED_FD, words: 1 },
+  { name: 'TAIL_LEN', at: TAIL_LEN, words: 1 },
+  { name: 'LOCK_FD', at: LOCK_FD, words: 1 },
+  { name: 'FILE_SEQ', at: FILE_SEQ, words: 1 },
+  { name: 'REOPEN_REQUESTED', at: REOPEN_REQUESTED, words: 1 },
+  { name: 'REOPEN_DONE', at: REOPEN_DONE, words: 1 },
+  { name: 'REOPEN_FAILED', at: REOPEN_FAILED, words: 1 },
+  { name: 'IO_REPAIR', at: IO_REPAIR, words: 1 },
+  { name: 'OVERSIZE_OWNER', at: OVERSIZE_OWNER, words: 1 },
+  { name: 'OVERSIZE_TICKET', at: OVERSIZE_TICKET, words: 1 },
+  { name: 'OVERSIZE_DONE', at: OVERSIZE_DONE, words: 1 },
+  { name: 'OVERSIZE_FAILED', at: OVERSIZE_FAILED, words: 1 },
+  { name: 'OVERSIZE_ADDR_HI', at: OVERSIZE_ADDR_HI, words: 1 },
+  { name: 'OVERSIZE_ADDR_LO', at: OVERSIZE_ADDR_LO, words: 1 },
+  { name: 'OVERSIZE_LENGTH', at: OVERSIZE_LENGTH, words: 1 },
+  { name: 'OVERSIZE_ENTRIES', at: OVERSIZE_ENTRIES, words: 1 },
+]
+
+/** The words of one shard's line, in offset order. */
+export const SHARD_LAYOUT: readonly Word[] = [
+  { name: 'RESERVED', at: RESERVED, words: 1 },
+  { name: 'COMMITTED', at: COMMITTED, words: 1 },
+  { name: 'COUNT', at: COUNT, words: 1 },
+  { name: 'WRITTEN', at: WRITTEN, words: 1 },
+]
+
+/** Index of shard `shard` of set `set`'s RESERVED word (COMMITTED, COUNT and WRITTEN follow it). */
 export function shardWord(numShards: number, set: number, shard: number): number {
   return SHARD_BASE + (set * numShards + shard) * SHARD_STRIDE
 }
@@ -143,7 +209,7 @@ export enum FlusherState {
   STOPPED = 2,
 }
 
-// --- f64 words (written under the I/O lock) --------------------------------------------------
+// --- f64 words, in index order (written under the I/O lock) -------------------------------------
 export const F_FILE_OFFSET = 0
 export const F_BYTES_WRITTEN = 1
 export const F_FLUSHES = 2
@@ -174,8 +240,36 @@ export const F_ROTATE_RETRY_AT = 20
  * tests, which move a logger's clock forward instead of waiting for an hour to pass.
  */
 export const F_CLOCK_SKEW = 21
-/** F_SHARD_WRITES + i: entries shard i has written over the logger's life. */
+/** F_SHARD_WRITES + i: entries shard i has written over the logger's life (the last words). */
 export const F_SHARD_WRITES = 24
+
+/** Every f64 word before the per-shard totals, in index order. */
+export const F64_LAYOUT: readonly Word[] = [
+  { name: 'F_FILE_OFFSET', at: F_FILE_OFFSET, words: 1 },
+  { name: 'F_BYTES_WRITTEN', at: F_BYTES_WRITTEN, words: 1 },
+  { name: 'F_FLUSHES', at: F_FLUSHES, words: 1 },
+  { name: 'F_FLUSH_ERRORS', at: F_FLUSH_ERRORS, words: 1 },
+  { name: 'F_SET_SWAPS', at: F_SET_SWAPS, words: 1 },
+  { name: 'F_DROPPED_TOTAL', at: F_DROPPED_TOTAL, words: 1 },
+  { name: 'F_ENTRIES_WRITTEN', at: F_ENTRIES_WRITTEN, words: 1 },
+  { name: 'F_ABANDONED', at: F_ABANDONED, words: 1 },
+  { name: 'F_FLUSH_MS_TOTAL', at: F_FLUSH_MS_TOTAL, words: 1 },
+  { name: 'F_FLUSH_MS_MAX', at: F_FLUSH_MS_MAX, words: 1 },
+  { name: 'F_FLUSH_MS_LAST', at: F_FLUSH_MS_LAST, words: 1 },
+  { name: 'F_FLUSH_BYTES_LAST', at: F_FLUSH_BYTES_LAST, words: 1 },
+  { name: 'F_LAST_FLUSH_AT', at: F_LAST_FLUSH_AT, words: 1 },
+  { name: 'F_OVERSIZE', at: F_OVERSIZE, words: 1 },
+  { name: 'F_QUARANTINED_AT', at: F_QUARANTINED_AT, words: 2 },
+  { name: 'F_ROTATIONS', at: F_ROTATIONS, words: 1 },
+  { name: 'F_ROTATION_ERRORS', at: F_ROTATION_ERRORS, words: 1 },
+  { name: 'F_FILE_STAMP', at: F_FILE_STAMP, words: 1 },
+  { name: 'F_NEXT_ROTATE_AT', at: F_NEXT_ROTATE_AT, words: 1 },
+  { name: 'F_ROTATE_RETRY_AT', at: F_ROTATE_RETRY_AT, words: 1 },
+  { name: 'F_CLOCK_SKEW', at: F_CLOCK_SKEW, words: 1 },
+]
+
+/** Where the shards' i32 words start and how many each takes (for the layout test). */
+export const SHARD_WORDS = { base: SHARD_BASE, stride: SHARD_STRIDE } as const
 
 export const MAGIC_VALUE = 0x41440001
 
@@ -211,91 +305,30 @@ export function viewControlBlock(sab: SharedArrayBuffer, numShards: number): Con
   return { sab, i32, f64, numShards }
 }
 
-/** How often a thread waiting for the I/O lock checks that its holder still exists (ms). */
-const HOLDER_CHECK_MS = 100
-/** Set in IO_LOCK while a thread sleeps waiting for it: the holder's unlock must wake one. */
-const IO_WAITERS = 1 << 30
-const HOLDER_MASK = IO_WAITERS - 1
-/** Holder id of a thread whose Linux thread id is unknown (no /proc): never taken over. */
-const UNKNOWN_HOLDER = HOLDER_MASK
+/**
+ * close() and the exit hook: from now on writers drop (and count) what they log, and the flusher
+ * does its final flush and exits.
+ */
+export function requestStop(i32: Int32Array): void {
+  Atomics.store(i32, CLOSED, 1)
+  Atomics.store(i32, STOP, 1)
+  wakeFlusher(i32)
+}
 
 /**
- * Takes the I/O lock, a futex mutex whose word is its holder's thread id. Returns false if it
- * could not be had within `timeoutMs`.
- *
- * Invariant: the lock word names its holder from the instant it is taken (one compare-and-swap
- * stores both), so a waiter can always tell whether the holder still exists. A worker thread
- * terminated while it holds the lock (`worker.terminate()` runs no `finally` block) would keep it
- * forever, and with it the flusher and close(): a waiter that finds the holder gone takes the
- * lock over (see takeOver). While the flusher thread runs, writer threads never take the lock
- * (oversize-slot.ts), so a takeover only happens after the flusher itself has stopped.
+ * True when every reservation of both sets has committed: no writer can still touch the shard
+ * memory, which may then be freed.
  */
-export function lockIo(i32: Int32Array, timeoutMs = Number.POSITIVE_INFINITY): boolean {
-  const me = threadId() || UNKNOWN_HOLDER
-  if (Atomics.compareExchange(i32, IO_LOCK, 0, me) === 0) return true
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    const word = Atomics.load(i32, IO_LOCK)
-    if (word === 0) {
-      // Taken with the waiters bit: other sleepers may remain, and the unlock must wake them.
-      if (Atomics.compareExchange(i32, IO_LOCK, 0, me | IO_WAITERS) === 0) return true
-      continue
+export function allCommitted(ctl: ControlBlock): boolean {
+  const { i32, numShards } = ctl
+  for (let s = 0; s < 2; s++) {
+    for (let i = 0; i < numShards; i++) {
+      const w = shardWord(numShards, s, i)
+      const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
+      if (Atomics.load(i32, w + COMMITTED) !== end - BLOCK_HEADER_SIZE) return false
     }
-    if (takeOver(i32, word, me)) return true
-    // Marking the lock contended before sleeping guarantees the holder's unlock wakes us.
-    if ((word & IO_WAITERS) === 0 && Atomics.compareExchange(i32, IO_LOCK, word, word | IO_WAITERS) !== word)
-      continue
-    const left = deadline - performance.now()
-    if (left <= 0) return false
-    Atomics.wait(i32, IO_LOCK, word | IO_WAITERS, Math.min(left, HOLDER_CHECK_MS))
   }
-}
-
-/** Releases the I/O lock and wakes one waiter if there was contention. */
-export function unlockIo(i32: Int32Array): void {
-  if ((Atomics.exchange(i32, IO_LOCK, 0) & IO_WAITERS) !== 0) Atomics.notify(i32, IO_LOCK, 1)
-}
-
-/**
- * Takes the held lock over when its holder's thread no longer exists; true if this thread now
- * holds it. The dead holder may have been anywhere in a write: a set it was writing goes back to
- * PENDING (written again), and IO_REPAIR has the next write first cut off what it wrote but did
- * not record.
- */
-function takeOver(i32: Int32Array, word: number, me: number): boolean {
-  const holder = word & HOLDER_MASK
-  if (holder === UNKNOWN_HOLDER || me === UNKNOWN_HOLDER || threadExists(holder)) return false
-  if (Atomics.compareExchange(i32, IO_LOCK, word, me | IO_WAITERS) !== word) return false
-  for (let s = 0; s < 2; s++) Atomics.compareExchange(i32, SET_STATE + s, SetState.FLUSHING, SetState.PENDING)
-  Atomics.store(i32, IO_REPAIR, 1)
   return true
-}
-
-/** The thread id in a held I/O lock's word (tests look for a dead holder). */
-export function ioLockHolder(i32: Int32Array): number {
-  return Atomics.load(i32, IO_LOCK) & HOLDER_MASK
-}
-
-let ownThreadId: number | undefined
-
-/**
- * This thread's Linux thread id (each worker thread has its own module instance), 0 if unknown.
- * Thread ids fit in 22 bits (PID_MAX_LIMIT), below IO_WAITERS.
- */
-export function threadId(): number {
-  if (ownThreadId === undefined) {
-    try {
-      ownThreadId = Number(/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? 0)
-    } catch {
-      ownThreadId = 0
-    }
-  }
-  return ownThreadId
-}
-
-/** Whether thread `tid` of this process still exists (a syscall: slow paths only). */
-export function threadExists(tid: number): boolean {
-  return existsSync(`/proc/self/task/${tid}`)
 }
 
 /** Wakes the flusher thread. */

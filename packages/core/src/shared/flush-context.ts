@@ -1,7 +1,7 @@
 import type { LogFormat, ResolvedConfig, ResolvedRotation } from '../config.js'
-import type { IoError } from '../errors.js'
+import { errnoNumber, type IoError } from '../errors.js'
 import type { Block } from './block-io.js'
-import type { ControlBlock } from './control-block.js'
+import { type ControlBlock, LAST_ERRNO } from './control-block.js'
 import type { NativeLibrary } from './native-library.js'
 
 /** What a flush tells the thread that owns the logger. */
@@ -39,4 +39,19 @@ export interface FlushContext {
   /** The lines format's staging buffer (shared by every thread); null for framed. */
   staging: Block | null
   report(report: FlushReport): void
+}
+
+/**
+ * Records a failed write, sync or file move: counted in `counter` (an f64 word: F_FLUSH_ERRORS,
+ * F_ROTATION_ERRORS), its errno kept in LAST_ERRNO for the error a flush() or close() caller gets,
+ * and reported to the logger's owner. Under the I/O lock, as every f64 word's change.
+ */
+export function recordFailure(
+  cx: Pick<FlushContext, 'ctl' | 'report'>,
+  counter: number,
+  error: IoError,
+): void {
+  cx.ctl.f64[counter]! += 1
+  Atomics.store(cx.ctl.i32, LAST_ERRNO, errnoNumber(error.code))
+  cx.report({ type: 'error', error })
 }

@@ -2,16 +2,15 @@ import {
   type ControlBlock,
   OVERSIZE_ADDR_HI,
   OVERSIZE_ADDR_LO,
-  OVERSIZE_DONE,
   OVERSIZE_ENTRIES,
-  OVERSIZE_FAILED,
   OVERSIZE_LENGTH,
   OVERSIZE_OWNER,
   OVERSIZE_TICKET,
-  threadExists,
 } from './control-block.js'
 import { faultHook } from './fault-points.js'
+import { threadExists } from './io-lock.js'
 import type { NativeLibrary } from './native-library.js'
+import { answerTicket, OVERSIZE_TICKETS, ticketOutcome } from './tickets.js'
 
 /**
  * Entries larger than a shard, handed by the thread that logs them to the flusher thread, which
@@ -26,8 +25,8 @@ import type { NativeLibrary } from './native-library.js'
  *  1. take: OVERSIZE_OWNER goes 0 -> the writer's thread id (one compare-and-swap).
  *  2. the writer allocates C memory, records its address, copies the entry.
  *  3. publish: OVERSIZE_LENGTH and OVERSIZE_ENTRIES, then OVERSIZE_TICKET = the next ticket.
- *  4. the flusher, under the I/O lock, writes every set, then the entry; frees the memory; stores
- *     the ticket in OVERSIZE_DONE (or OVERSIZE_FAILED); frees the slot.
+ *  4. the flusher, under the I/O lock, writes every set, then the entry; frees the memory;
+ *     answers the ticket (tickets.ts: OVERSIZE_DONE or OVERSIZE_FAILED); frees the slot.
  *
  * Invariant: an entry whose ticket is published is the flusher's and reaches the file whole
  * (or fails and is counted as dropped), whatever becomes of its writer; an entry that was not
@@ -74,13 +73,6 @@ export function publish(ctl: ControlBlock, lib: NativeLibrary, bytes: Uint8Array
   return ticket
 }
 
-/** Where a published entry stands: written, failed, or still waiting for the flusher. */
-export function outcome(i32: Int32Array, ticket: number): 'done' | 'failed' | 'waiting' {
-  if (Atomics.load(i32, OVERSIZE_DONE) >= ticket) return 'done'
-  if (Atomics.load(i32, OVERSIZE_FAILED) >= ticket) return 'failed'
-  return 'waiting'
-}
-
 /**
  * The flusher's side, under the I/O lock: writes a published entry, or reclaims the slot from a
  * writer that died before publishing. False if a write failed.
@@ -90,7 +82,7 @@ export function serveSlot(ctl: ControlBlock, lib: NativeLibrary | null, out: Ove
   const owner = Atomics.load(i32, OVERSIZE_OWNER)
   if (owner === 0 || lib === null) return true
   const ticket = Atomics.load(i32, OVERSIZE_TICKET)
-  if (ticket > Atomics.load(i32, OVERSIZE_DONE) && ticket > Atomics.load(i32, OVERSIZE_FAILED)) {
+  if (ticketOutcome(i32, OVERSIZE_TICKETS, ticket) === 'waiting') {
     const addr = loadAddress(i32)
     const length = Atomics.load(i32, OVERSIZE_LENGTH) >>> 0
     const ok = out.writeHandedOver(
@@ -98,8 +90,7 @@ export function serveSlot(ctl: ControlBlock, lib: NativeLibrary | null, out: Ove
       Atomics.load(i32, OVERSIZE_ENTRIES),
     )
     freeMemory(i32, lib)
-    Atomics.store(i32, ok ? OVERSIZE_DONE : OVERSIZE_FAILED, ticket)
-    Atomics.notify(i32, OVERSIZE_DONE)
+    answerTicket(i32, OVERSIZE_TICKETS, ticket, ok)
     releaseSlot(i32)
     return ok
   }

@@ -11,23 +11,20 @@ import {
   FINAL,
   FLUSHER_STATE,
   FlusherState,
-  lockIo,
   NEED_ROOM,
   NEXT_SHARD,
-  OVERSIZE_DONE,
   OVERSIZE_ENTRIES,
-  OVERSIZE_FAILED,
   OVERSIZE_OWNER,
   SET_FREED,
   shardWord,
-  threadId,
-  unlockIo,
   wakeFlusher,
 } from '../shared/control-block.js'
 import { faultHook } from '../shared/fault-points.js'
+import { threadId, withIoLock } from '../shared/io-lock.js'
 import type { NativeLibrary } from '../shared/native-library.js'
-import { giveBack, outcome, publish, publishedBytes, takeSlot } from '../shared/oversize-slot.js'
+import { giveBack, publish, publishedBytes, takeSlot } from '../shared/oversize-slot.js'
 import { requestSwap } from '../shared/set-swap.js'
+import { answerTicket, OVERSIZE_TICKETS, ticketOutcome, waitTicket } from '../shared/tickets.js'
 
 /** What an entry writer needs from the thread it runs in. */
 export interface WriterContext {
@@ -323,13 +320,7 @@ export class EntryWriter {
     if (this.cx.backpressure === 'drop') return this.drop(entries)
     if (Atomics.load(i32, FLUSHER_STATE) === FlusherState.STOPPED) {
       // No flusher to wait for (it failed, or the process is exiting): write from this thread.
-      if (lockIo(i32)) {
-        try {
-          this.cx.flusher().flushAll()
-        } finally {
-          unlockIo(i32)
-        }
-      }
+      withIoLock(i32, () => this.cx.flusher().flushAll())
       return true
     }
     Atomics.wait(i32, SET_FREED, freed, BLOCK_WAIT_MS)
@@ -356,12 +347,7 @@ export class EntryWriter {
       const handed = this.handOver(lib, me, bytes, entries)
       if (handed !== 'no-flusher') return handed === 'done' || this.drop(entries)
     }
-    lockIo(i32)
-    try {
-      return this.cx.flusher().writeOversize(bytes, entries) || this.drop(entries)
-    } finally {
-      unlockIo(i32)
-    }
+    return withIoLock(i32, () => this.cx.flusher().writeOversize(bytes, entries) || this.drop(entries))
   }
 
   /** The writer's side of the oversize slot (oversize-slot.ts). */
@@ -384,31 +370,23 @@ export class EntryWriter {
     if (ticket === 0) return 'failed'
     wakeFlusher(i32)
     if (faultHook !== null) faultHook('oversize-waiting')
-    for (;;) {
-      const seen = Atomics.load(i32, OVERSIZE_DONE)
-      const now = outcome(i32, ticket)
-      if (now !== 'waiting') return now
-      if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return this.writeOwnSlot(lib, ticket)
-      Atomics.wait(i32, OVERSIZE_DONE, seen, BLOCK_WAIT_MS)
-    }
+    const answer = waitTicket(i32, OVERSIZE_TICKETS, ticket, BLOCK_WAIT_MS)
+    return answer === 'no-flusher' ? this.writeOwnSlot(lib, ticket) : answer
   }
 
   /** The flusher stopped before it took this thread's published entry: written from here. */
   private writeOwnSlot(lib: NativeLibrary, ticket: number): SlotOutcome {
     const i32 = this.i32
-    lockIo(i32)
-    try {
-      const now = outcome(i32, ticket)
+    return withIoLock(i32, (): SlotOutcome => {
+      const now = ticketOutcome(i32, OVERSIZE_TICKETS, ticket)
       if (now !== 'waiting') return now
       const ok =
         Atomics.load(i32, FINAL) === 0 &&
         this.cx.flusher().writeOversize(publishedBytes(i32, lib), Atomics.load(i32, OVERSIZE_ENTRIES))
-      Atomics.store(i32, ok ? OVERSIZE_DONE : OVERSIZE_FAILED, ticket)
+      answerTicket(i32, OVERSIZE_TICKETS, ticket, ok)
       giveBack(i32, lib)
       return ok ? 'done' : 'failed'
-    } finally {
-      unlockIo(i32)
-    }
+    })
   }
 }
 
