@@ -30,12 +30,6 @@ export {
   StateError,
   type StateErrorCode,
 } from './errors.js'
-export {
-  alignUp,
-  BLOCK_HEADER_SIZE,
-  ENTRY_PREFIX_SIZE,
-  MIN_BLOCK_ALIGNMENT,
-} from './format/framed.js'
 export type {
   FormatProblem,
   FormatProblemKind,
@@ -43,14 +37,6 @@ export type {
   LinesProblemKind,
   ProblemListener,
 } from './format/problem.js'
-export {
-  compareSeriesFiles,
-  listSeries,
-  parseSeriesPath,
-  type SeriesFile,
-  seriesOfPath,
-  seriesPath,
-} from './format/series.js'
 export { AttachedWriter, attach } from './logger/attach.js'
 export { announceFallback, type FallbackEvent } from './logger/fallback-event.js'
 export { Logger } from './logger/logger.js'

@@ -1,17 +1,16 @@
 import { dirname, resolve } from 'node:path'
 import {
   announceFallback,
-  compareSeriesFiles,
   type FallbackEvent,
   type FlushMetrics,
   type LogFormat,
   type Logger,
-  listSeries,
   openLogger,
   type ResolvedConfig,
   StateError,
   type StatsSnapshot,
 } from '@asyncdirect/core'
+import { compareSeriesFiles, listSeries } from '@asyncdirect/core/format'
 import TransportStream from 'winston-transport'
 import type { FileBehaviour } from './file-options.js'
 import { isHandlerEntry, type LogEntry, messageOf } from './log-entry.js'

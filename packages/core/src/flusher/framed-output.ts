@@ -3,6 +3,7 @@ import { alignUp, BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, writeBlockHeader } from 
 import type { Block } from '../shared/block-io.js'
 import { F_FILE_OFFSET } from '../shared/control-block.js'
 import type { FlushContext } from '../shared/flush-context.js'
+import { shardIndex } from '../shared/shard-memory.js'
 import type { FileOutput, Piece } from './file-output.js'
 import type { OutputIo } from './output-io.js'
 
@@ -36,7 +37,7 @@ export class FramedOutput implements FileOutput {
     const copies: Block[] = []
     try {
       for (const p of pieces) {
-        const k = p.set * ctl.numShards + p.shard
+        const k = shardIndex(ctl.numShards, p.set, p.shard)
         const capacity = alignUp(BLOCK_HEADER_SIZE + p.bytes, alignment)
         if (p.whole) {
           const view = views[k]!
@@ -63,8 +64,7 @@ export class FramedOutput implements FileOutput {
 
   writeEntry(bytes: Uint8Array): boolean {
     const size = alignUp(BLOCK_HEADER_SIZE + ENTRY_PREFIX_SIZE + bytes.length, this.io.alignment())
-    const offset = this.cx.ctl.f64[F_FILE_OFFSET]!
-    if (offset > 0 && offset + size > this.rotation.sizeLimit()) this.rotation.next('size')
+    this.nextFileIfPast(size)
     const block = this.io.alloc(size)
     try {
       writeBlockHeader(block.view, 0, size, ENTRY_PREFIX_SIZE + bytes.length)
@@ -102,7 +102,7 @@ export class FramedOutput implements FileOutput {
     try {
       for (const p of pieces) {
         if (p.bytes === 0 && !p.whole) continue
-        const k = p.set * ctl.numShards + p.shard
+        const k = shardIndex(ctl.numShards, p.set, p.shard)
         const capacity = alignUp(BLOCK_HEADER_SIZE + p.bytes, this.io.alignment())
         if (capacity > limit) {
           if (!flush() || !this.writeInGroups(views[k]!, p.runs)) return false
@@ -139,7 +139,8 @@ export class FramedOutput implements FileOutput {
     let bytes = 0
     const flush = (): boolean => {
       if (group.length === 0) return true
-      const ok = this.makeRoom(alignUp(BLOCK_HEADER_SIZE + bytes, alignment)) && this.appendCopy(view, group)
+      this.nextFileIfPast(alignUp(BLOCK_HEADER_SIZE + bytes, alignment))
+      const ok = this.appendCopy(view, group)
       group = []
       bytes = 0
       return ok
@@ -159,11 +160,13 @@ export class FramedOutput implements FileOutput {
     return flush()
   }
 
-  /** Moves to the next file first when a block of `capacity` would take this one past the size. */
-  private makeRoom(capacity: number): boolean {
+  /**
+   * Moves to the next file first when a block of `capacity` would take this one past the size. A
+   * failed move (reported, not retried for a while) leaves the block to the current file.
+   */
+  private nextFileIfPast(capacity: number): void {
     const offset = this.cx.ctl.f64[F_FILE_OFFSET]!
     if (offset > 0 && offset + capacity > this.rotation.sizeLimit()) this.rotation.next('size')
-    return true
   }
 
   /** One block holding copies of the records in `runs` of a shard. */

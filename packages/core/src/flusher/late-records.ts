@@ -13,6 +13,7 @@ import {
   WRITTEN,
 } from '../shared/control-block.js'
 import type { FlushContext } from '../shared/flush-context.js'
+import { shardIndex } from '../shared/shard-memory.js'
 import type { Piece } from './file-output.js'
 
 /** A shard of a quarantined set to write now, and what became of its records. */
@@ -199,7 +200,7 @@ export function collectLate(cx: FlushContext, final: boolean, add: (plan: LatePl
     const abandon = final || now - ctl.f64[F_QUARANTINED_AT + s]! > abandonAfter(cx.flushTimeout)
     for (let i = 0; i < numShards; i++) {
       if (shardWritten(ctl, s, i)) continue
-      const plan = planLateShard(ctl, s, i, views[s * numShards + i]!, abandon, cx.format)
+      const plan = planLateShard(ctl, s, i, views[shardIndex(numShards, s, i)]!, abandon, cx.format)
       if (plan) add(plan)
       else waiting = true
     }

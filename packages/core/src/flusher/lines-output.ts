@@ -3,6 +3,7 @@ import type { FileRotation } from '../file/rotation.js'
 import type { Block } from '../shared/block-io.js'
 import { F_FILE_OFFSET, TAIL_LEN } from '../shared/control-block.js'
 import type { FlushContext } from '../shared/flush-context.js'
+import { shardIndex } from '../shared/shard-memory.js'
 import type { FileOutput, Piece } from './file-output.js'
 import type { OutputIo } from './output-io.js'
 
@@ -46,7 +47,7 @@ export class LinesOutput implements FileOutput {
     let out = Atomics.load(ctl.i32, TAIL_LEN)
     // Shards hold the lines themselves (entry-writer.ts): one large copy per run, after the tail.
     for (const p of pieces) {
-      const view = views[p.set * ctl.numShards + p.shard]!
+      const view = views[shardIndex(ctl.numShards, p.set, p.shard)]!
       for (let r = 0; r < p.runs.length; r += 2) {
         staging.view.set(view.subarray(p.runs[r]!, p.runs[r + 1]!), out)
         out += p.runs[r + 1]! - p.runs[r]!

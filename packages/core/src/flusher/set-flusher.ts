@@ -29,6 +29,7 @@ import {
 import type { FlushContext } from '../shared/flush-context.js'
 import { type OversizeWriter, serveSlot } from '../shared/oversize-slot.js'
 import { finishSwap, requestSwap } from '../shared/set-swap.js'
+import { shardIndex } from '../shared/shard-memory.js'
 import type { FileOutput, Piece } from './file-output.js'
 import { FramedOutput } from './framed-output.js'
 import { abandonAfter, collectLate, type LatePlan, markShardWritten, planLateShard } from './late-records.js'
@@ -318,7 +319,7 @@ export class SetFlusher implements OversizeWriter {
           this.cx.ctl,
           set,
           i,
-          this.cx.views[set * this.numShards + i]!,
+          this.cx.views[shardIndex(this.numShards, set, i)]!,
           true,
           this.cx.format,
         )

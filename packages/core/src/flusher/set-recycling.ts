@@ -18,6 +18,7 @@ import {
   SWAPS,
   shardWord,
 } from '../shared/control-block.js'
+import { shardIndex } from '../shared/shard-memory.js'
 import { markShardWritten, shardDone } from './late-records.js'
 
 /**
@@ -54,7 +55,8 @@ export function resetSet(
   for (let i = 0; i < numShards; i++) {
     const w = shardWord(numShards, set, i)
     const end = Atomics.load(i32, w + RESERVED) & OFFSET_MASK
-    if (end > 0) views[set * numShards + i]!.fill(0, 0, Math.min(alignUp(end, alignment), shardSize))
+    if (end > 0)
+      views[shardIndex(numShards, set, i)]!.fill(0, 0, Math.min(alignUp(end, alignment), shardSize))
     Atomics.store(i32, w + COMMITTED, 0)
     markShardWritten(ctl, set, i, false)
     Atomics.store(i32, w + RESERVED, mode === 'in-place' ? BLOCK_HEADER_SIZE : SEALED | BLOCK_HEADER_SIZE)

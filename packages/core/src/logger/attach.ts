@@ -65,7 +65,9 @@ export class AttachedWriter extends EventEmitter {
 /**
  * Attaches the calling thread to a logger created elsewhere, from its `logger.handle`
  * (passed in `workerData` or by `postMessage`).
- * @throws {InvalidArgumentError} (a TypeError) when `handle` is not a logger handle.
+ * @throws {InvalidArgumentError} (a TypeError) when `handle` is not a logger handle: the promise
+ * rejects. A promise although nothing is awaited: that is the published signature, and it leaves
+ * room for an attach that must wait (for the native library, say) without changing callers.
  */
 export async function attach(handle: LoggerHandle): Promise<AttachedWriter> {
   if (!isLoggerHandle(handle)) {

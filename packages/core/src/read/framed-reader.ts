@@ -7,15 +7,13 @@
 
 import { alignUp, BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, MIN_BLOCK_ALIGNMENT } from '../format/framed.js'
 import type { FormatProblem, FormatProblemKind, ProblemListener } from '../format/problem.js'
-import { type ChunkedFile, openChunked, type ProgressListener } from './chunked-file.js'
+import type { ChunkedFile } from './chunked-file.js'
 
-export type { FormatProblem, FormatProblemKind } from '../format/problem.js'
-
-/** The result of {@link verify}. */
+/** What verifying a file found (the package's `verify` adds the format it detected). */
 export interface VerifyReport {
   /** True when the file decoded without any problem. */
   ok: boolean
-  /** Intact entries, as {@link readEntries} would yield them. */
+  /** Intact entries, as the package's `readEntries` yields them. */
   entries: number
   /** Blocks with a plausible header, torn and damaged ones included. */
   blocks: number
@@ -27,16 +25,6 @@ export interface VerifyReport {
   paddingBytes: number
   /** Every problem found, in file order. */
   problems: FormatProblem[]
-}
-
-/** Options of {@link readEntries} and {@link verify}. */
-export interface ReadEntriesOptions {
-  /** Stops the iteration: the next step rejects with the signal's reason. */
-  signal?: AbortSignal
-  /** Told about each problem as it is found (readEntries otherwise skips damage silently). */
-  onProblem?: ProblemListener
-  /** Told how far reading got after each read from the disk. */
-  onProgress?: ProgressListener
 }
 
 /** Options of a {@link FramedDecoder}. */
@@ -80,7 +68,7 @@ const isPlausible = ({ capacity, validBytes }: Header): boolean => isPlausibleHe
 const isZero = ({ capacity, validBytes }: Header): boolean => capacity === 0 && validBytes === 0
 
 /**
- * The one decoder behind {@link readEntries}, {@link verify} and following a framed file.
+ * The one decoder behind the package's `readEntries` and `verify` and following a framed file.
  * `decode()` yields intact entries (only when `withData`) and fills in the counters as it goes.
  * Every step moves forward by at least one 512-byte step or ends, and no length is used for
  * allocation before it was checked against the block and the file.
@@ -329,8 +317,8 @@ export class FramedDecoder {
 }
 
 /**
- * Verifies an already opened framed file: the body of {@link verify}, shared with the
- * format-dispatching `verify` of `read-entries.ts`.
+ * Verifies an already opened framed file (the package's `verify`, read-entries.ts, detects the
+ * format and calls this for a framed one).
  */
 export async function verifyFramedFile(file: ChunkedFile, signal?: AbortSignal): Promise<VerifyReport> {
   const problems: FormatProblem[] = []
@@ -340,49 +328,4 @@ export async function verifyFramedFile(file: ChunkedFile, signal?: AbortSignal):
   }
   const { entries, blocks, entryBytes, paddingBytes } = decoder
   return { ok: problems.length === 0, entries, blocks, bytes: file.size, entryBytes, paddingBytes, problems }
-}
-
-/**
- * Yields the bytes of every intact entry of a framed file, in file order. Damaged regions are
- * skipped (use {@link verify} or `onProblem` to learn what and where); the file is read in chunks,
- * so memory stays constant whatever its size. Each yielded Buffer is a fresh copy the caller may keep.
- *
- * This decodes the file as framed whatever it holds; the `readEntries` exported by the package
- * detects the format first.
- *
- * @param path - The framed log file.
- * @param options - `signal` stops the iteration with the signal's reason; `onProblem` hears of damage.
- * @throws An error naming `path` (with the errno `code`, e.g. `ENOENT`) if the file cannot be opened.
- */
-export async function* readEntries(path: string, options?: ReadEntriesOptions): AsyncGenerator<Buffer> {
-  const signal = options?.signal
-  signal?.throwIfAborted()
-  const file = await openChunked(path, options?.onProgress)
-  try {
-    yield* new FramedDecoder(file, { withData: true, signal, onProblem: options?.onProblem }).decode()
-  } finally {
-    await file.close()
-  }
-}
-
-/**
- * Checks a framed file's integrity: counts its entries, blocks and padding and lists every
- * problem with its offset. Corrupt or hostile content is reported, never thrown.
- *
- * @param path - The framed log file.
- * @param options - `signal` stops the check; `onProgress` hears how far it got.
- * @returns The report; `ok` is true when `problems` is empty. An empty file is ok with 0 entries.
- * @throws An error naming `path` (with the errno `code`, e.g. `ENOENT`) if the file cannot be opened.
- */
-export async function verify(
-  path: string,
-  options?: Omit<ReadEntriesOptions, 'onProblem'>,
-): Promise<VerifyReport> {
-  options?.signal?.throwIfAborted()
-  const file = await openChunked(path, options?.onProgress)
-  try {
-    return await verifyFramedFile(file, options?.signal)
-  } finally {
-    await file.close()
-  }
 }

@@ -20,7 +20,7 @@ export type NextFileOptions = Pick<ResolvedConfig, 'directIO' | 'dsync' | 'mode'
 /** Everything a thread needs to write buffer sets to the file. */
 export interface FlushContext {
   ctl: ControlBlock
-  /** Shard views, index `set * numShards + shard`. */
+  /** Shard views, by shardIndex (shard-memory.ts). */
   views: Buffer[]
   /** C addresses of the shards, same order; null for SharedArrayBuffer memory. */
   addresses: number[] | null

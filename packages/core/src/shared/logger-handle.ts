@@ -69,7 +69,7 @@ export function isLoggerHandle(value: unknown): value is LoggerHandle {
 export interface ThreadMemory {
   readonly ctl: ControlBlock
   readonly lib: NativeLibrary | null
-  /** Shard views, index `set * numShards + shard`. */
+  /** Shard views, by shardIndex (shard-memory.ts). */
   readonly views: Buffer[]
   /** The lines format's staging buffer, null for framed. */
   readonly staging: Block | null

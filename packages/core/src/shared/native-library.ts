@@ -15,7 +15,8 @@ export const OPEN_CREATE = 4
 export const ABI_VERSION = 3
 
 /**
- * The C library's functions, bound with koffi. Addresses are plain numbers (user-space addresses
+ * The C library's functions this package calls, bound with koffi (the library exports a few more,
+ * part of its ABI, that nothing here needs). Addresses are plain numbers (user-space addresses
  * fit in 53 bits), so they pass between threads as they are. Every call returns a value >= 0 or
  * -errno.
  */
@@ -24,7 +25,6 @@ export interface NativeLibrary extends LibraryInfo {
   free(addr: number): void
   mmap(size: number): number
   munmap(addr: number, size: number): number
-  zero(addr: number, len: number): void
   open(path: string, flags: number, mode: number): number
   close(fd: number): number
   isDirect(fd: number): number
@@ -33,11 +33,8 @@ export interface NativeLibrary extends LibraryInfo {
   fileSize(fd: number): number
   /** iov holds (address, length) pairs. */
   writeBlocks(fd: number, iov: BigUint64Array, count: number, offset: number): number
-  fdatasync(fd: number): number
-  ftruncate(fd: number, length: number): number
-  fallocate(fd: number, mode: number, offset: number, length: number): number
   flockExclusive(fd: number): number
-  /** out = [resident pages, total pages] */
+  /** out = [resident pages, total pages]; for tests and benchmarks (is a file in the page cache?). */
   cachedPages(path: string, out: BigUint64Array): number
   /** A JS view of C memory. The memory must outlive the view: koffi attaches no finalizer. */
   view(addr: number, len: number): ArrayBuffer
@@ -232,16 +229,12 @@ function bind(path: string, origin: LibraryOrigin): NativeLibrary {
   const free = f('void ad_free(uint64_t addr)')
   const mmap = f('uint64_t ad_mmap(uint64_t size)')
   const munmap = f('int ad_munmap(uint64_t addr, uint64_t size)')
-  const zero = f('void ad_zero(uint64_t addr, uint64_t len)')
   const open = f('int ad_open(const char *path, int flags, int mode)')
   const close = f('int ad_close(int fd)')
   const isDirect = f('int ad_is_direct(int fd)')
   const dioAlign = f('int ad_dio_align(int fd, _Out_ uint32_t *out)')
   const fileSize = f('int64_t ad_file_size(int fd)')
   const writeBlocks = f('int64_t ad_write_blocks(int fd, const uint64_t *iov, int count, int64_t offset)')
-  const fdatasync = f('int ad_fdatasync(int fd)')
-  const ftruncate = f('int ad_ftruncate(int fd, int64_t length)')
-  const fallocate = f('int ad_fallocate(int fd, int mode, int64_t offset, int64_t length)')
   const flockExclusive = f('int ad_flock_exclusive(int fd)')
   const cachedPages = f('int ad_cached_pages(const char *path, _Out_ uint64_t *out)')
   const num = (v: unknown) => Number(v)
@@ -253,16 +246,12 @@ function bind(path: string, origin: LibraryOrigin): NativeLibrary {
     free: (a) => free(a),
     mmap: (s) => num(mmap(s)),
     munmap: (a, s) => munmap(a, s) as number,
-    zero: (a, l) => zero(a, l),
     open: (p, fl, m) => open(p, fl, m) as number,
     close: (fd) => close(fd) as number,
     isDirect: (fd) => isDirect(fd) as number,
     dioAlign: (fd, out) => dioAlign(fd, out) as number,
     fileSize: (fd) => num(fileSize(fd)),
     writeBlocks: (fd, iov, count, offset) => num(writeBlocks(fd, iov, count, offset)),
-    fdatasync: (fd) => fdatasync(fd) as number,
-    ftruncate: (fd, len) => ftruncate(fd, len) as number,
-    fallocate: (fd, mode, off, len) => fallocate(fd, mode, off, len) as number,
     flockExclusive: (fd) => flockExclusive(fd) as number,
     cachedPages: (p, out) => cachedPages(p, out) as number,
     view: (a, l) => koffi.view(a, l),

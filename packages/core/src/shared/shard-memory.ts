@@ -34,7 +34,10 @@ export type ShardMemoryDescriptor =
       staging: SharedArrayBuffer | null
     }
 
-/** Index of shard `shard` of set `set` in the flat shard arrays. */
+/**
+ * Index of shard `shard` of set `set` in the flat shard arrays (views, addresses): set 0's shards,
+ * then set 1's.
+ */
 export function shardIndex(numShards: number, set: number, shard: number): number {
   return set * numShards + shard
 }

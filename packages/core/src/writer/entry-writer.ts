@@ -24,13 +24,14 @@ import { threadId, withIoLock } from '../shared/io-lock.js'
 import type { NativeLibrary } from '../shared/native-library.js'
 import { giveBack, publish, publishedBytes, takeSlot } from '../shared/oversize-slot.js'
 import { requestSwap } from '../shared/set-swap.js'
+import { shardIndex } from '../shared/shard-memory.js'
 import { answerTicket, OVERSIZE_TICKETS, ticketOutcome, waitTicket } from '../shared/tickets.js'
 
 /** What an entry writer needs from the thread it runs in. */
 export interface WriterContext {
   ctl: ControlBlock
   format: LogFormat
-  /** Shard views, index `set * numShards + shard`. */
+  /** Shard views, by shardIndex (shard-memory.ts). */
   views: Buffer[]
   shardSize: number
   backpressure: BackpressurePolicy
@@ -130,8 +131,8 @@ export class EntryWriter {
     const n = ctl.numShards
     this.i32 = ctl.i32
     this.shard = (Atomics.add(ctl.i32, NEXT_SHARD, 1) >>> 0) % n
-    this.mem0 = views[this.shard] as Utf8Writable
-    this.mem1 = views[n + this.shard] as Utf8Writable
+    this.mem0 = views[shardIndex(n, 0, this.shard)] as Utf8Writable
+    this.mem1 = views[shardIndex(n, 1, this.shard)] as Utf8Writable
     this.mem = this.mem0
     this.word0 = shardWord(n, 0, this.shard)
     this.word1 = shardWord(n, 1, this.shard)
