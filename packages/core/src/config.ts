@@ -168,7 +168,14 @@ export function rotates(rotation: ResolvedRotation): boolean {
   return rotation.size > 0 || rotation.interval > 0
 }
 
-const KNOWN_KEYS = new Set(Object.keys(defaultConfig('')))
+/**
+ * Every option of {@link LoggerConfig}, in the order the defaults list them: what resolveConfig
+ * accepts, and what the pino and winston adapters pass through to the core.
+ */
+export const CONFIG_KEYS: readonly (keyof LoggerConfig)[] = Object.freeze(
+  Object.keys(defaultConfig('')) as (keyof LoggerConfig)[],
+)
+const KNOWN_KEYS: ReadonlySet<string> = new Set(CONFIG_KEYS)
 
 /** The framed format's default writeDelay (see {@link LoggerConfig.writeDelay}). */
 const FRAMED_WRITE_DELAY = 1000

@@ -8,6 +8,7 @@
 
 export {
   type BackpressurePolicy,
+  CONFIG_KEYS,
   defaultConfig,
   type LogFormat,
   type LoggerConfig,

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { readEntries, verify } from '../dist/index.js'
 import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
 
@@ -10,8 +10,7 @@ import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
 // independent of the code under test, so that a shared misunderstanding of the format cannot
 // make both sides agree.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-framed-reader-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('framed-reader')
 
 let fileCounter = 0
 function writeTemp(bytes: Uint8Array): string {

@@ -5,17 +5,16 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { CHILD_DEADLINE_MS } from '../../../test-support/node-child.js'
+import { testDir } from '../../../test-support/temp-files.js'
 import { refuseUnsafeLibrary } from '../dist/shared/library-safety.js'
 import { ABI_VERSION, loadNativeFrom } from '../dist/shared/native-library.js'
 import { nativeTarget } from '../dist/shared/native-target.js'
@@ -25,8 +24,7 @@ import { copyPackage, probeNative } from './support/package-copy.js'
 // nothing is compiled at run time and nothing is loaded from a temporary directory. Each case runs
 // a real logger in a child process against a private copy of the built package.
 
-const work = mkdtempSync(join(tmpdir(), 'asyncdirect-native-loading-'))
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+const work = testDir('native-loading')
 const target = nativeTarget()
 /** A uid that is neither this process's (root) nor root: "another user". */
 const OTHER_UID = 4242

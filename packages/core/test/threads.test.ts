@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { attach, createLogger, type Logger, type LoggerHandle, verify } from '../dist/index.js'
 import { ACTIVE_GEN, SET_STATE } from '../dist/shared/control-block.js'
 import { decodeFramed } from './support/framed-decoder.js'
@@ -12,8 +11,7 @@ import { decodeFramed } from './support/framed-decoder.js'
 // independent reader written from the format description (not the package's reader), and every
 // entry is accounted for: each exactly once, and each thread's in the order it logged them.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('test')
 let fileCounter = 0
 const nextPath = (): string => join(dir, `threads-${fileCounter++}.log`)
 

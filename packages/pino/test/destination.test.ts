@@ -6,7 +6,7 @@ import { listSeries } from '@asyncdirect/core/format'
 import pino from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import { describe, expect, it } from 'vitest'
-import { type AsyncDirectDestination, destination } from '../src/index.js'
+import { type AsyncDirectDestination, destination } from '../dist/index.js'
 import { readLines, readText, tempFiles } from './support/files.js'
 import { deterministic, expectedOutput, logSequence, memoryStream } from './support/pino-output.js'
 
