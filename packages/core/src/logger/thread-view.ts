@@ -2,7 +2,7 @@ import { openSetFlusher } from '../flusher/open-set-flusher.js'
 import type { SetFlusher } from '../flusher/set-flusher.js'
 import type { FlushReport } from '../shared/flush-context.js'
 import { type LoggerHandle, openThreadMemory, type ThreadMemory } from '../shared/logger-handle.js'
-import type { WriterContext } from '../writer/entry-writer.js'
+import type { WriterContext } from '../writer/writer-context.js'
 
 /** A logger's shared state as seen from one thread. */
 export interface ThreadView extends ThreadMemory {

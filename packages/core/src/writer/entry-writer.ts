@@ -1,4 +1,3 @@
-import type { BackpressurePolicy, LogFormat } from '../config.js'
 import { InvalidArgumentError } from '../errors.js'
 import { BLOCK_HEADER_SIZE, ENTRY_PREFIX_SIZE, IN_PROGRESS, LENGTH_PENDING } from '../format/framed.js'
 import {
@@ -6,54 +5,21 @@ import {
   CLOSED,
   COMMITTED,
   COUNT,
-  type ControlBlock,
   DROPPED,
-  FINAL,
   FLUSHER_STATE,
   FlusherState,
   NEED_ROOM,
   NEXT_SHARD,
-  OVERSIZE_ENTRIES,
-  OVERSIZE_OWNER,
   SET_FREED,
   shardWord,
   wakeFlusher,
 } from '../shared/control-block.js'
 import { faultHook } from '../shared/fault-points.js'
-import { threadId, withIoLock } from '../shared/io-lock.js'
-import type { NativeLibrary } from '../shared/native-library.js'
-import { giveBack, publish, publishedBytes, takeSlot } from '../shared/oversize-slot.js'
+import { withIoLock } from '../shared/io-lock.js'
 import { requestSwap } from '../shared/set-swap.js'
 import { shardIndex } from '../shared/shard-memory.js'
-import { answerTicket, OVERSIZE_TICKETS, ticketOutcome, waitTicket } from '../shared/tickets.js'
-
-/** What an entry writer needs from the thread it runs in. */
-export interface WriterContext {
-  ctl: ControlBlock
-  format: LogFormat
-  /** Shard views, by shardIndex (shard-memory.ts). */
-  views: Buffer[]
-  shardSize: number
-  backpressure: BackpressurePolicy
-  /** The native library, when the shards are C memory (the oversize slot needs it). */
-  lib: NativeLibrary | null
-  /**
-   * This thread's set flusher, for the rare paths that write from the calling thread (no flusher
-   * thread runs). Called only while holding the I/O lock.
-   */
-  flusher(): OwnThreadWrites
-}
-
-/**
- * What a writer asks of the set flusher (flusher/set-flusher.ts) when it must write from its own
- * thread. An interface, so that the writer side does not depend on the flusher side.
- */
-export interface OwnThreadWrites {
-  /** Writes every set and makes it durable; false if a write failed (reported). */
-  flushAll(): boolean
-  /** Writes everything logged so far, then `bytes` as `entries` entries on its own; false on failure. */
-  writeOversize(bytes: Uint8Array, entries: number): boolean
-}
+import { writeOversize } from './oversize-handover.js'
+import { BLOCK_WAIT_MS, type WriterContext } from './writer-context.js'
 
 type Utf8Writable = Buffer & {
   utf8Write(text: string, offset: number, length: number): number
@@ -75,14 +41,6 @@ const NEWLINE = 0x0a
 const SWAP_THRESHOLD = 0.9
 /** How often a writer re-reads a set that is sealed while still active before applying its policy. */
 const SEALED_SPINS = 64
-/** Longest single wait of a blocked writer before it looks at the flusher's health again (ms). */
-const BLOCK_WAIT_MS = 50
-/**
- * How long an oversize entry waits for a flusher thread that is still starting (createLogger()
- * resolves before it runs) before writing from this thread. Bounded: a worker that dies while
- * starting is marked STOPPED by its owner's event loop, which may be this very thread.
- */
-const START_WAIT_MS = 2000
 
 /**
  * The hot path: copies one entry into this thread's shard of the active set.
@@ -333,73 +291,10 @@ export class EntryWriter {
     return false
   }
 
-  /**
-   * An entry larger than a shard: handed to the flusher thread, which writes it as a block of its
-   * own after everything logged before it (so this thread's order holds), while this thread waits.
-   * Only when no flusher thread runs does this thread write it, holding the I/O lock.
-   */
+  /** An entry larger than a shard (oversize-handover.ts); dropped and counted if it fails. */
   private logOversize(bytes: Uint8Array, entries = 1): boolean {
-    const i32 = this.i32
-    if (this.detached || Atomics.load(i32, CLOSED) === 1) return this.drop(entries)
-    const lib = this.cx.lib
-    const me = threadId()
-    if (lib !== null && me > 0) {
-      awaitFlusherStart(i32)
-      const handed = this.handOver(lib, me, bytes, entries)
-      if (handed !== 'no-flusher') return handed === 'done' || this.drop(entries)
-    }
-    return withIoLock(i32, () => this.cx.flusher().writeOversize(bytes, entries) || this.drop(entries))
-  }
-
-  /** The writer's side of the oversize slot (oversize-slot.ts). */
-  private handOver(lib: NativeLibrary, me: number, bytes: Uint8Array, entries: number): SlotOutcome {
-    const i32 = this.i32
-    while (!takeSlot(i32, me)) {
-      if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) return 'no-flusher'
-      if (Atomics.load(i32, CLOSED) === 1) return 'failed'
-      const owner = Atomics.load(i32, OVERSIZE_OWNER)
-      if (owner === 0) continue
-      // The flusher frees the slot of a writer that died holding it.
-      wakeFlusher(i32)
-      Atomics.wait(i32, OVERSIZE_OWNER, owner, BLOCK_WAIT_MS)
-    }
-    if (Atomics.load(i32, FLUSHER_STATE) !== FlusherState.RUNNING) {
-      giveBack(i32, lib)
-      return 'no-flusher'
-    }
-    const ticket = publish(this.cx.ctl, lib, bytes, entries)
-    if (ticket === 0) return 'failed'
-    wakeFlusher(i32)
-    if (faultHook !== null) faultHook('oversize-waiting')
-    const answer = waitTicket(i32, OVERSIZE_TICKETS, ticket, BLOCK_WAIT_MS)
-    return answer === 'no-flusher' ? this.writeOwnSlot(lib, ticket) : answer
-  }
-
-  /** The flusher stopped before it took this thread's published entry: written from here. */
-  private writeOwnSlot(lib: NativeLibrary, ticket: number): SlotOutcome {
-    const i32 = this.i32
-    return withIoLock(i32, (): SlotOutcome => {
-      const now = ticketOutcome(i32, OVERSIZE_TICKETS, ticket)
-      if (now !== 'waiting') return now
-      const ok =
-        Atomics.load(i32, FINAL) === 0 &&
-        this.cx.flusher().writeOversize(publishedBytes(i32, lib), Atomics.load(i32, OVERSIZE_ENTRIES))
-      answerTicket(i32, OVERSIZE_TICKETS, ticket, ok)
-      giveBack(i32, lib)
-      return ok ? 'done' : 'failed'
-    })
-  }
-}
-
-type SlotOutcome = 'done' | 'failed' | 'no-flusher'
-
-/** Waits (at most START_WAIT_MS) while the flusher thread is starting. */
-function awaitFlusherStart(i32: Int32Array): void {
-  const deadline = performance.now() + START_WAIT_MS
-  for (;;) {
-    const left = deadline - performance.now()
-    if (left <= 0 || Atomics.load(i32, FLUSHER_STATE) !== FlusherState.STARTING) return
-    Atomics.wait(i32, FLUSHER_STATE, FlusherState.STARTING, left)
+    if (this.detached || Atomics.load(this.i32, CLOSED) === 1) return this.drop(entries)
+    return writeOversize(this.cx, bytes, entries) || this.drop(entries)
   }
 }
 
