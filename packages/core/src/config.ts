@@ -1,7 +1,7 @@
 import { ConfigError } from './errors.js'
 
 /**
- * The file formats a logger can write: `'framed'` (the seed's length-prefixed blocks) or
+ * The file formats a logger can write: `'framed'` (length-prefixed entries in aligned blocks) or
  * `'lines'` (NDJSON: each entry as logged plus a newline when it lacks one).
  */
 export type LogFormat = 'framed' | 'lines'
@@ -10,8 +10,8 @@ export type LogFormat = 'framed' | 'lines'
 export type BackpressurePolicy = 'block' | 'drop'
 
 /**
- * Logger configuration. Only `path` is required; every other field defaults to the seed's values
- * (see {@link defaultConfig}), except `format`, which defaults to `'lines'`.
+ * Logger configuration. Only `path` is required; every other field has the default
+ * {@link defaultConfig} gives it (`writeDelay` excepted: 1000 ms for the framed format).
  */
 export interface LoggerConfig {
   /** The log file. Created when missing; an existing file is appended to, never truncated. */
@@ -45,7 +45,7 @@ export interface LoggerConfig {
   useMMap?: boolean
   /**
    * On-disk format: `'lines'` (default: NDJSON, one entry per line, readable by `grep`, `jq` and
-   * `tail`) or `'framed'` (the seed-compatible binary format of length-prefixed blocks, which
+   * `tail`) or `'framed'` (a binary format of length-prefixed entries in aligned blocks, which
    * holds any bytes, newlines included; read it with `asyncdirect cat` or `readEntries()`).
    */
   format?: LogFormat
@@ -131,8 +131,8 @@ export const MAX_SHARDS = 256
 const DEFAULT_BUFFER_SIZE = 64 * MiB
 
 /**
- * The defaults for a log file at `path`: the seed's 64 MiB, 8 shards, 10 s interval, 10 ms
- * timeout, in the `'lines'` (NDJSON) format.
+ * The defaults for a log file at `path`: sets of 64 MiB in 8 shards, a 10 s flush interval, a 10 ms
+ * flush timeout, in the `'lines'` (NDJSON) format.
  */
 export function defaultConfig(path: string): ResolvedConfig {
   return {

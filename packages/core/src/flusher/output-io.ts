@@ -65,7 +65,7 @@ export class OutputIo {
   }
 
   /**
-   * After the I/O lock was taken over from a thread that died holding it (control-block.ts): that
+   * After the I/O lock was taken over from a thread that died holding it (shared/io-lock.ts): that
    * thread may have written bytes it never recorded. Cuts the file back to the recorded end
    * (framed: F_FILE_OFFSET; lines: F_FILE_OFFSET plus the partial block, TAIL_LEN bytes) and, for
    * lines, reloads the partial block into the staging buffer, which that thread may have moved on.

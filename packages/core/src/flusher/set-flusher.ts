@@ -46,7 +46,7 @@ interface Batch {
 
 /**
  * Writes buffer sets to the file. Any thread may use one, but only while holding the I/O lock
- * (control-block.ts): the lock is what makes the file offset, the set states it changes and the
+ * (shared/io-lock.ts): the lock is what makes the file offset, the set states it changes and the
  * f64 statistics single-writer.
  *
  * Invariant: a set is written only after every shard's RESERVED word is sealed, so no entry can

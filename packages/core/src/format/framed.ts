@@ -1,5 +1,6 @@
 /**
- * The framed file format (the seed's format).
+ * The framed file format: length-prefixed entries in aligned blocks, for entries of any bytes
+ * (newlines included).
  *
  * ```
  * block  := header entry* zero-padding-to-alignment
@@ -12,7 +13,8 @@
  * readers step by 512. `capacity` is the block's whole size on disk, header and padding included, so a reader
  * may step from block to block by `capacity`; `validBytes` counts the entry bytes after the
  * header. Padding is always zero, so a reader that instead skips to the next 512-byte boundary
- * after the valid bytes, passing over all-zero headers (the seed's way), reads the same entries.
+ * after the valid bytes, passing over all-zero headers (a reader that ignores `capacity`), reads
+ * the same entries.
  */
 
 /** Bytes of a block header: capacity and validBytes, both u32 little-endian. */

@@ -254,7 +254,7 @@ export class Logger extends EventEmitter {
     return this.closing
   }
 
-  /** Counters, as the seed's GetStatsSnapshot, plus a few of this implementation's. */
+  /** Counters over the logger's life, and how it writes (O_DIRECT or not, the library, the alignment). */
   getStatsSnapshot(): StatsSnapshot {
     return statsSnapshot(this.ctl, {
       fallbackReason: announcedFallback(this)?.reason ?? null,
@@ -262,12 +262,12 @@ export class Logger extends EventEmitter {
     })
   }
 
-  /** Flush timings, as the seed's GetFlushMetrics. */
+  /** Flush timings and sizes. */
   getFlushMetrics(): FlushMetrics {
     return flushMetrics(this.ctl)
   }
 
-  /** Per-shard statistics of the active set, as the seed's GetShardStats. */
+  /** Per-shard statistics of the active set. */
   getShardStats(): ShardStats[] {
     return shardStats(this.ctl, this.memory.shardSize)
   }

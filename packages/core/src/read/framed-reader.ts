@@ -112,7 +112,8 @@ export class FramedDecoder {
         }
         const header = await this.header(offset)
         if (isZero(header)) {
-          // A hole or the padding of a torn tail: the seed's readers pass over it the same way.
+          // A hole or the padding of a torn tail: passed 512 bytes at a time, as a reader that
+          // steps to the next 512-byte boundary does.
           if (this.live && offset + MIN_BLOCK_ALIGNMENT > size) return
           const next = Math.min(offset + MIN_BLOCK_ALIGNMENT, size)
           this.paddingBytes += next - offset

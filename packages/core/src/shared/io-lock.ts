@@ -23,8 +23,9 @@ const UNKNOWN_HOLDER = HOLDER_MASK
  * stores both), so a waiter can always tell whether the holder still exists. A worker thread
  * terminated while it holds the lock (`worker.terminate()` runs no `finally` block) would keep it
  * forever, and with it the flusher and close(): a waiter that finds the holder gone takes the
- * lock over (see takeOver). While the flusher thread runs, writer threads never take the lock
- * (oversize-slot.ts), so a takeover only happens after the flusher itself has stopped.
+ * lock over (see takeOver). With the native library, writer threads do not take the lock while
+ * the flusher thread runs (oversize-slot.ts), so a writer's lock is taken over only once the
+ * flusher itself has stopped.
  */
 export function lockIo(i32: Int32Array, timeoutMs = Number.POSITIVE_INFINITY): boolean {
   const me = threadId() || UNKNOWN_HOLDER

@@ -29,7 +29,7 @@ import {
 } from './control-block.js'
 import type { LibraryInfo } from './native-library.js'
 
-/** The seed's statistics, plus what this implementation adds. Counters are cumulative. */
+/** A logger's statistics. Counters are cumulative over the logger's life. */
 export interface StatsSnapshot {
   /** Every log call: accepted, written as its own block, or dropped. */
   totalLogs: number
