@@ -2,7 +2,7 @@
 // cache (the native library's mincore query). Residency is read first: counting the lines reads
 // the file and would pull it into the cache.
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
-import { loadNative } from '../packages/core/dist/native-library.js'
+import { loadNative } from '../packages/core/dist/shared/native-library.js'
 
 /** Resident and total pages of `path`, or null without the native library. */
 export function pageCacheResidency(path) {

@@ -9,7 +9,7 @@
 // `lines` only labels the result (the suite reads it as lines/s of ~171-byte lines).
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadNative } from '../packages/core/dist/native-library.js'
+import { loadNative } from '../packages/core/dist/shared/native-library.js'
 import { pageCacheResidency } from './file-figures.mjs'
 import { recordProcessFigures } from './process-figures.mjs'
 

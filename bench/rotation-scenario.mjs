@@ -4,7 +4,8 @@
 //   node rotation-scenario.mjs <plain|rotate> <framed|lines> <dir> <lines>
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { createLogger, listSeries } from '@asyncdirect/core'
+import { createLogger } from '@asyncdirect/core'
+import { listSeries } from '@asyncdirect/core/format'
 import { line } from './line.mjs'
 
 const [mode, format, dir, linesArg] = process.argv.slice(2)

@@ -14,7 +14,7 @@ try {
     console.log(`asyncdirect: no native library on ${process.platform}; the logger uses buffered I/O`)
     process.exit(0)
   }
-  // The same test as src/native-target.ts, which is not compiled yet when the workspace installs.
+  // The same test as src/shared/native-target.ts, which is not compiled yet when the workspace installs.
   // The network part of a report can take seconds to gather (reverse DNS); it is not needed here.
   process.report.excludeNetwork = true
   const header = process.report.getReport().header

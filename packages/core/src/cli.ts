@@ -7,14 +7,14 @@
  * @packageDocumentation
  */
 
-import { UsageError } from './cli-args.js'
-import { runCat } from './cli-cat.js'
-import { runDoctor } from './cli-doctor.js'
-import { Output, warn } from './cli-output.js'
-import { runStats } from './cli-stats.js'
-import { runTail } from './cli-tail.js'
-import { commandHelp, commandUsage, isCommandName, toolHelp, version } from './cli-usage.js'
-import { runVerify } from './cli-verify.js'
+import { runCat } from './cli/cat.js'
+import { runDoctor } from './cli/doctor.js'
+import { Output, warn } from './cli/output.js'
+import { runStats } from './cli/stats.js'
+import { runTail } from './cli/tail.js'
+import { commandHelp, commandUsage, isCommandName, toolHelp, version } from './cli/usage.js'
+import { runVerify } from './cli/verify.js'
+import { UsageError } from './errors.js'
 
 const COMMANDS = { cat: runCat, tail: runTail, verify: runVerify, stats: runStats, doctor: runDoctor }
 

@@ -1,5 +1,7 @@
+import { ConfigError } from './errors.js'
+
 /**
- * The file formats a logger can write: `'framed'` (the seed's length-prefixed blocks) or
+ * The file formats a logger can write: `'framed'` (length-prefixed entries in aligned blocks) or
  * `'lines'` (NDJSON: each entry as logged plus a newline when it lacks one).
  */
 export type LogFormat = 'framed' | 'lines'
@@ -8,8 +10,8 @@ export type LogFormat = 'framed' | 'lines'
 export type BackpressurePolicy = 'block' | 'drop'
 
 /**
- * Logger configuration. Only `path` is required; every other field defaults to the seed's values
- * (see {@link defaultConfig}), except `format`, which defaults to `'lines'`.
+ * Logger configuration. Only `path` is required; every other field has the default
+ * {@link defaultConfig} gives it (`writeDelay` excepted: 1000 ms for the framed format).
  */
 export interface LoggerConfig {
   /** The log file. Created when missing; an existing file is appended to, never truncated. */
@@ -43,7 +45,7 @@ export interface LoggerConfig {
   useMMap?: boolean
   /**
    * On-disk format: `'lines'` (default: NDJSON, one entry per line, readable by `grep`, `jq` and
-   * `tail`) or `'framed'` (the seed-compatible binary format of length-prefixed blocks, which
+   * `tail`) or `'framed'` (a binary format of length-prefixed entries in aligned blocks, which
    * holds any bytes, newlines included; read it with `asyncdirect cat` or `readEntries()`).
    */
   format?: LogFormat
@@ -62,7 +64,7 @@ export interface LoggerConfig {
   mkdir?: boolean
   /**
    * Rotation: write a series of files named after `path` (`app.log` → `app.2026-11-25.1.log`,
-   * see file-series.ts) and move to the next one by size and/or time. Default: none.
+   * see format/series.ts) and move to the next one by size and/or time. Default: none.
    */
   rotate?: RotateOptions
   /**
@@ -119,19 +121,6 @@ export type ResolvedConfig = Required<Omit<LoggerConfig, 'rotate' | 'bufferSize'
   rotate: ResolvedRotation
 }
 
-/** Thrown for an invalid configuration; names the field and what it accepts. */
-export class ConfigError extends TypeError {
-  override readonly name = 'ConfigError'
-  /** The configuration field that was wrong. */
-  readonly field: string
-  readonly code = 'ASYNCDIRECT_INVALID_CONFIG'
-
-  constructor(field: string, message: string) {
-    super(`asyncdirect: invalid config.${field}: ${message}`)
-    this.field = field
-  }
-}
-
 const MiB = 1024 * 1024
 
 /** Every shard is a multiple of this, so it suits any direct-I/O alignment a file can ask for. */
@@ -142,8 +131,8 @@ export const MAX_SHARDS = 256
 const DEFAULT_BUFFER_SIZE = 64 * MiB
 
 /**
- * The defaults for a log file at `path`: the seed's 64 MiB, 8 shards, 10 s interval, 10 ms
- * timeout, in the `'lines'` (NDJSON) format.
+ * The defaults for a log file at `path`: sets of 64 MiB in 8 shards, a 10 s flush interval, a 10 ms
+ * flush timeout, in the `'lines'` (NDJSON) format.
  */
 export function defaultConfig(path: string): ResolvedConfig {
   return {
@@ -179,7 +168,14 @@ export function rotates(rotation: ResolvedRotation): boolean {
   return rotation.size > 0 || rotation.interval > 0
 }
 
-const KNOWN_KEYS = new Set(Object.keys(defaultConfig('')))
+/**
+ * Every option of {@link LoggerConfig}, in the order the defaults list them: what resolveConfig
+ * accepts, and what the pino and winston adapters pass through to the core.
+ */
+export const CONFIG_KEYS: readonly (keyof LoggerConfig)[] = Object.freeze(
+  Object.keys(defaultConfig('')) as (keyof LoggerConfig)[],
+)
+const KNOWN_KEYS: ReadonlySet<string> = new Set(CONFIG_KEYS)
 
 /** The framed format's default writeDelay (see {@link LoggerConfig.writeDelay}). */
 const FRAMED_WRITE_DELAY = 1000

@@ -5,11 +5,10 @@
  *
  * @packageDocumentation
  */
-export { AttachedWriter, attach } from './attach.js'
-export { FileShrankError, type ProgressListener } from './chunked-file.js'
+
 export {
   type BackpressurePolicy,
-  ConfigError,
+  CONFIG_KEYS,
   defaultConfig,
   type LogFormat,
   type LoggerConfig,
@@ -19,44 +18,43 @@ export {
   type RotateOptions,
   resolveConfig,
 } from './config.js'
-export { IoError } from './errno-name.js'
-export { announceFallback, type FallbackEvent } from './fallback-event.js'
-export { type FollowOptions, followEntries } from './file-follower.js'
 export {
-  compareSeriesFiles,
-  listSeries,
-  parseSeriesPath,
-  type SeriesFile,
-  seriesOfPath,
-  seriesPath,
-} from './file-series.js'
-export type { RotateReason } from './flush-context.js'
-export { detectFormat, detectFormatFromBytes, type LogFileFormat } from './format-detect.js'
+  AsyncDirectError,
+  ConfigError,
+  FileLockedError,
+  FileShrankError,
+  InvalidArgumentError,
+  IoError,
+  type LockHolder,
+  NativeError,
+  type NativeErrorCode,
+  StateError,
+  type StateErrorCode,
+} from './errors.js'
 export type {
   FormatProblem,
   FormatProblemKind,
   FramedProblemKind,
   LinesProblemKind,
   ProblemListener,
-} from './format-problem.js'
-export {
-  alignUp,
-  BLOCK_HEADER_SIZE,
-  ENTRY_PREFIX_SIZE,
-  MIN_BLOCK_ALIGNMENT,
-} from './framed-format.js'
-export type { UnsafeCheck } from './library-safety.js'
-export { DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, readLines } from './lines-reader.js'
-export type { LockHolder } from './lock-holder.js'
-export { FileLockedError } from './log-file.js'
-export { createLogger, Logger, openLogger } from './logger.js'
-export type { LoggerHandle } from './logger-handle.js'
-export type { LibraryInfo, LibraryOrigin, NativeFailureCode } from './native-library.js'
+} from './format/problem.js'
+export { AttachedWriter, attach } from './logger/attach.js'
+export { announceFallback, type FallbackEvent } from './logger/fallback-event.js'
+export { Logger } from './logger/logger.js'
+export { createLogger, openLogger } from './logger/open-logger.js'
+export type { ProgressListener } from './read/chunked-file.js'
+export { type FollowOptions, followEntries } from './read/file-follower.js'
+export { detectFormat, detectFormatFromBytes, type LogFileFormat } from './read/format-detect.js'
+export { DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, readLines } from './read/lines-reader.js'
 export {
   type ReadEntriesOptions,
   readEntries,
   type VerifyOptions,
   type VerifyReport,
   verify,
-} from './read-entries.js'
-export type { FlushMetrics, ShardStats, StatsSnapshot } from './stats.js'
+} from './read/read-entries.js'
+export type { RotateReason } from './shared/flush-context.js'
+export type { UnsafeCheck } from './shared/library-safety.js'
+export type { LoggerHandle } from './shared/logger-handle.js'
+export type { LibraryInfo, LibraryOrigin, NativeFailureCode } from './shared/native-library.js'
+export type { FlushMetrics, ShardStats, StatsSnapshot } from './shared/stats.js'

@@ -18,8 +18,9 @@
  * @packageDocumentation
  */
 import { Counter, Gauge, register as globalRegistry, type Registry } from 'prom-client'
-import type { Logger } from './logger.js'
-import type { FlushMetrics, ShardStats, StatsSnapshot } from './stats.js'
+import { StateError } from './errors.js'
+import type { Logger } from './logger/logger.js'
+import type { FlushMetrics, ShardStats, StatsSnapshot } from './shared/stats.js'
 
 /**
  * Anything that holds a core logger: the winston `AsyncDirectTransport` and the pino
@@ -263,7 +264,10 @@ export function collectLoggerMetrics(source: LoggerSource, options: LoggerMetric
   const file = options.file ?? loggerOf(source).path
   const set = metricSetFor(registry, prefix)
   if (set.sources.has(file)) {
-    throw new Error(`asyncdirect: metrics for file="${file}" are already collected in this registry`)
+    throw new StateError(
+      'ASYNCDIRECT_METRICS_COLLECTED',
+      `asyncdirect: metrics for file="${file}" are already collected in this registry`,
+    )
   }
   set.sources.set(file, source)
   return () => {

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { afterAll, describe, expect, it } from 'vitest'
-import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, SET_STATE, shardWord } from '../dist/control-block.js'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { attach, createLogger, type Logger, type LoggerHandle, verify } from '../dist/index.js'
-import { loadNative } from '../dist/native-library.js'
+import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, SET_STATE, shardWord } from '../dist/shared/control-block.js'
+import { loadNative } from '../dist/shared/native-library.js'
 import { decodeFramed } from './support/framed-decoder.js'
 
 // A writer that reserved space and never committed (it died, or is very slow) must neither hang a
@@ -14,8 +13,7 @@ import { decodeFramed } from './support/framed-decoder.js'
 // entry-writer.ts does, writes (or not) the record's length word into the shard memory, and then
 // does not commit.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('test')
 let fileCounter = 0
 const nextPath = (): string => join(dir, `abandoned-${fileCounter++}.log`)
 

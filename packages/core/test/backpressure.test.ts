@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { lockIo, unlockIo, viewControlBlock } from '../dist/control-block.js'
 import { readEntries, verify } from '../dist/index.js'
+import { viewControlBlock } from '../dist/shared/control-block.js'
+import { lockIo, unlockIo } from '../dist/shared/io-lock.js'
 import { open, readStrings, tempPath } from './support/temp-loggers.js'
 
 const KiB = 1024

@@ -66,6 +66,9 @@ describe('values that are not entries', () => {
       logger.log('before')
       for (const [what, value] of notStrings) {
         expect(() => logger.log(value as string), `log(${what})`).toThrow(TypeError)
+        expect(() => logger.log(value as string), `log(${what})`).toThrow(
+          expect.objectContaining({ code: 'ASYNCDIRECT_INVALID_ARGUMENT' }),
+        )
         expect(() => logger.log(value as string), `log(${what})`).toThrow(/log\(\) accepts a string/)
       }
       for (const [what, value] of notBytes) {
@@ -88,6 +91,9 @@ describe('values that are not entries', () => {
   it('attach() refuses what is not a logger handle', async () => {
     for (const bad of [null, undefined, {}, 'handle', { kind: 'asyncdirect.handle', version: 2 }]) {
       await expect(attach(bad as LoggerHandle)).rejects.toThrow(TypeError)
+      await expect(attach(bad as LoggerHandle)).rejects.toMatchObject({
+        code: 'ASYNCDIRECT_INVALID_ARGUMENT',
+      })
     }
   })
 })

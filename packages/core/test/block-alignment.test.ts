@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, statfsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { createLogger, readEntries, verify } from '../dist/index.js'
 import { encodeFramed } from './fixtures/cli-framed-encoder.js'
 import { run } from './support/cli-process.js'
@@ -14,8 +14,7 @@ import { hasStrace, traceNodeWrites } from './support/strace-writes.js'
 // multiples of 4096. The writes are observed from outside, as the kernel sees them (strace), not
 // through the logger's own account of them.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-align-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('align')
 let counter = 0
 const nextPath = (): string => join(dir, `aligned-${counter++}.log`)
 

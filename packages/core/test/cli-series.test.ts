@@ -5,7 +5,7 @@ import { createLogger, type LogFormat, type Logger } from '../dist/index.js'
 import { AFTER_A_POLL, run, sleep, start } from './support/cli-process.js'
 import { tempDir } from './support/temp-loggers.js'
 
-// Rotated series (file-series.ts: app.log -> app.<stamp>.<n>.log) and logrotate, as the CLI reads
+// Rotated series (format/series.ts: app.log -> app.<stamp>.<n>.log) and logrotate, as the CLI reads
 // them: `cat` in series order, `tail -f` across rotations. Rotation is simulated the way the
 // engine does it: one logger closed, the next opened on a fresh file; the symlink is moved on
 // atomically (a new link renamed over the old one).

@@ -1,19 +1,9 @@
 import { spawn } from 'node:child_process'
-import {
-  appendFileSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import { createLogger } from '../dist/index.js'
-import { followEntries } from '../src/file-follower.js'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
+import { createLogger, followEntries } from '../dist/index.js'
 import { encodeFramed, texts } from './fixtures/cli-framed-encoder.js'
 import { AFTER_A_POLL, CLI, type Result, run, sleep, start } from './support/cli-process.js'
 
@@ -21,8 +11,7 @@ const PKG = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   version: string
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-cli-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('cli')
 
 let counter = 0
 const tempPath = (name = 'app.log') => join(dir, `${counter++}-${name}`)

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { TempDirs } from '../../../test-support/temp-files.js'
 import {
   ConfigError,
   createLogger,
@@ -14,18 +14,13 @@ import {
 
 const MiB = 1024 * 1024
 
-const dirs: string[] = []
+const temp = new TempDirs('config')
 const loggers: Logger[] = []
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = (): string => temp.dir()
 
 afterEach(async () => {
   await Promise.allSettled(loggers.splice(0).map((l) => l.close()))
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  temp.removeAll()
 })
 
 async function readAll(path: string): Promise<string[]> {
@@ -44,6 +39,7 @@ async function configError(promise: Promise<unknown>): Promise<ConfigError> {
     caught = err
   }
   expect(caught).toBeInstanceOf(ConfigError)
+  expect(caught).toMatchObject({ code: 'ASYNCDIRECT_INVALID_CONFIG' })
   return caught as ConfigError
 }
 

@@ -8,20 +8,19 @@ import {
   realpathSync,
   rmSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { createLogger, type Logger, type LoggerConfig, verify } from '../dist/index.js'
-import { loadNative } from '../dist/native-library.js'
+import { loadNative } from '../dist/shared/native-library.js'
 import { decodeFramedBuffers } from './support/framed-decoder.js'
 
 // O_DIRECT is really used: the kernel's view of the descriptor (/proc/self/fdinfo) has the flags,
 // and a 64 MiB log leaves (almost) nothing in the page cache. The buffered fallbacks (asked for,
 // and forced by the absence of the native library) write the same entries.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('test')
 let fileCounter = 0
 const nextPath = (d = dir): string => join(d, `direct-${fileCounter++}.log`)
 

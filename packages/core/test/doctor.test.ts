@@ -1,23 +1,19 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, statfsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runSync } from '../../../test-support/node-child.js'
+import { testDir } from '../../../test-support/temp-files.js'
+import type { DoctorReport } from '../dist/cli/doctor-report.js'
 import { createLogger } from '../dist/index.js'
-import { nativeTarget } from '../dist/native-target.js'
-import type { DoctorReport } from '../src/doctor-report.js'
+import { nativeTarget } from '../dist/shared/native-target.js'
 import { CLI } from './support/cli-process.js'
 import { copyPackage } from './support/package-copy.js'
 
 // `asyncdirect doctor [DIR]`, run as users run it: the CLI in a child process, on a directory of
 // the machine's ext4, on tmpfs, and with a package that has no usable library.
 
-const work = mkdtempSync(join(tmpdir(), 'asyncdirect-doctor-'))
-const shm = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/asyncdirect-doctor-') : null
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true })
-  if (shm) rmSync(shm, { recursive: true, force: true })
-})
+const work = testDir('doctor')
+const shm = existsSync('/dev/shm') ? testDir('doctor', '/dev/shm') : null
 const EXT4_MAGIC = 0xef53
 const TMPFS_MAGIC = 0x01021994
 

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { verify } from '../dist/index.js'
 import { decodeFramed } from './support/framed-decoder.js'
 
@@ -11,8 +10,7 @@ import { decodeFramed } from './support/framed-decoder.js'
 // an unhandled rejection, the natural end, close() (twice). The exit hook must have written every
 // entry log() accepted; the parent decodes the file with a reader of its own.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('test')
 let fileCounter = 0
 const nextPath = (): string => join(dir, `exit-${fileCounter++}.log`)
 

@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { runNodeSync } from '../../../test-support/node-child.js'
+import { testDir } from '../../../test-support/temp-files.js'
 
 // Whoever holds a logger, or a writer attached to it, learns without reading stderr that O_DIRECT
 // is off and why: a 'fallback' event (heard by a listener added at once and by one added later,
 // once each) and fallbackReason in the statistics.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-fallback-event-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('fallback-event')
 const child = fileURLToPath(new URL('./fixtures/fallback-event-child.mjs', import.meta.url))
 
 it('tells every listener once, and the statistics say the same, in the logger and attached writers', () => {

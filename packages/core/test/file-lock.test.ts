@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { createLogger, FileLockedError } from '../dist/index.js'
 
 // One writer per file: a second logger on the same file fails, in this process or another, with
 // an error that names the file; once the first closes, the file opens again (and is appended to).
 
-const dir = realpathSync(mkdtempSync(join(tmpdir(), 'asyncdirect-')))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = realpathSync(testDir('test'))
 let fileCounter = 0
 const nextPath = (): string => join(dir, `locked-${fileCounter++}.log`)
 
@@ -79,6 +78,7 @@ describe('one writer per file', () => {
       expect((err as FileLockedError).message).toContain(path)
       expect((err as FileLockedError).path).toBe(path)
       expect((err as FileLockedError).name).toBe('FileLockedError')
+      expect((err as FileLockedError).code).toBe('ASYNCDIRECT_FILE_LOCKED')
 
       // Another spelling of the same file is the same file.
       const other = `${dir}/./sub/../${path.slice(dir.length + 1)}`

@@ -1,7 +1,7 @@
 import { renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { listSeries } from '../dist/index.js'
+import { listSeries } from '../dist/format.js'
 import { open, tempDir } from './support/temp-loggers.js'
 
 // Every file a logger creates (the first one, the next ones of a rotated series, the one a

@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { createLogger, type Logger, readEntries } from '../dist/index.js'
 
 // The seed's buffer-level tests, re-expressed: a shard's first 8 bytes are reserved for the block
 // header, each entry takes 4 + length bytes, and crossing 90% of a shard swaps the set out and
 // has it written without waiting for the shard to fill or for the flush interval.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-threshold-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('threshold')
 let n = 0
 const SHARD = 64 * 1024
 

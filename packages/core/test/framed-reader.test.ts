@@ -1,16 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it, vi } from 'vitest'
-import { readEntries, verify } from '../src/framed-reader.js'
+import { describe, expect, it, vi } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
+import { readEntries, verify } from '../dist/index.js'
 import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
 
-// An encoder (fixtures/cli-framed-encoder.ts) and a reader written from the format description
-// alone, independent of the code under test, so that a shared misunderstanding of the format
-// cannot make both sides agree.
+// The package's readEntries and verify on framed files. An encoder
+// (fixtures/cli-framed-encoder.ts) and a reader written from the format description alone,
+// independent of the code under test, so that a shared misunderstanding of the format cannot
+// make both sides agree.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-framed-reader-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('framed-reader')
 
 let fileCounter = 0
 function writeTemp(bytes: Uint8Array): string {
@@ -135,7 +135,7 @@ describe('readEntries / verify on clean files', () => {
       expect(reference.every((b, i) => b.equals(read[i] ?? Buffer.alloc(1)))).toBe(true)
 
       const report = await verify(path)
-      expect(report).toEqual({ ok: true, problems: [], ...expectedCounts(encoded, all) })
+      expect(report).toEqual({ format: 'framed', ok: true, problems: [], ...expectedCounts(encoded, all) })
     })
   }
 
@@ -144,6 +144,7 @@ describe('readEntries / verify on clean files', () => {
     const encoded = encodeFramed(blocks, 512)
     const path = writeTemp(encoded.bytes)
     expect(await verify(path)).toEqual({
+      format: 'framed',
       ok: true,
       entries: 4,
       blocks: 2,
@@ -173,6 +174,7 @@ describe('readEntries / verify on clean files', () => {
     const path = writeTemp(Buffer.alloc(0))
     expect(await collect(path)).toEqual([])
     expect(await verify(path)).toEqual({
+      format: 'empty',
       ok: true,
       entries: 0,
       blocks: 0,

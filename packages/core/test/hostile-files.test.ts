@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { createLogger, type FormatProblemKind, type LogFormat, readEntries, verify } from '../dist/index.js'
 import { within } from './support/deadlines.js'
 import { countingSignal, trackLargestAllocation } from './support/decoder-probes.js'
@@ -22,9 +23,8 @@ import './support/fuzz-seed.js'
 //  - The CLI on hostile files, in real processes: exit status 0 or 1, never a crash, peak memory
 //    bounded even where the file claims gigabytes.
 
-const work = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'asyncdirect-hostile-'))
+const work = testDir('hostile', existsSync('/dev/shm') ? '/dev/shm' : tmpdir())
 const casePath = join(work, 'case.log')
-afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const MiB = 1024 * 1024
 const scale = Number(process.env.FUZZ_SCALE ?? 1)

@@ -1,32 +1,22 @@
 import { spawn, spawnSync } from 'node:child_process'
-import {
-  appendFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { takeWarnings } from '../../../test-support/warning-guard.js'
-import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, shardWord } from '../dist/control-block.js'
 import { createLogger, type Logger } from '../dist/index.js'
-import { loadNative } from '../dist/native-library.js'
-import { viewShards } from '../dist/shard-memory.js'
+import { ACTIVE_GEN, COMMITTED, COUNT, RESERVED, shardWord } from '../dist/shared/control-block.js'
+import { loadNative } from '../dist/shared/native-library.js'
+import { viewShards } from '../dist/shared/shard-memory.js'
 // @ts-expect-error: a plain .mjs fixture shared with child processes, no declarations
 import { isLoggedLine, line } from './fixtures/lines-entries.mjs'
 
 const lineOf = line as (writer: string, seq: number) => string
 const isLogged = isLoggedLine as (text: string) => boolean
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-lines-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('lines')
 let n = 0
 const nextPath = () => join(dir, `lines-${n++}.log`)
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname

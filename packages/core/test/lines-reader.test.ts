@@ -1,16 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, describe, expect, it, vi } from 'vitest'
-import { detectFormat, detectFormatFromBytes } from '../src/format-detect.js'
-import type { FormatProblem } from '../src/format-problem.js'
-import { readLines } from '../src/lines-reader.js'
-import { readEntries, verify } from '../src/read-entries.js'
+import { describe, expect, it, vi } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
+import {
+  detectFormat,
+  detectFormatFromBytes,
+  type FormatProblem,
+  readEntries,
+  readLines,
+  verify,
+} from '../dist/index.js'
 import { encodeFramed, texts } from './fixtures/cli-framed-encoder.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-lines-reader-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('lines-reader')
 
 let counter = 0
 function writeTemp(bytes: Uint8Array | string): string {

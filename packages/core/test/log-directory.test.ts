@@ -21,6 +21,9 @@ async function refusal(config: Parameters<typeof createLogger>[0]): Promise<IoEr
     (e: unknown) => e,
   )
   expect(err).toBeInstanceOf(IoError)
+  // An errno name as its code, and that name's number.
+  expect((err as IoError).code).toMatch(/^E[A-Z0-9]+$/)
+  expect((err as IoError).errno).toBeGreaterThan(0)
   return err as IoError
 }
 

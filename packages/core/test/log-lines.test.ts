@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { lockIo, unlockIo, viewControlBlock } from '../dist/control-block.js'
+import { viewControlBlock } from '../dist/shared/control-block.js'
+import { lockIo, unlockIo } from '../dist/shared/io-lock.js'
 import { open, tempPath } from './support/temp-loggers.js'
 
 const KiB = 1024

@@ -5,28 +5,26 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { CHILD_DEADLINE_MS } from '../../../test-support/node-child.js'
-import { refuseUnsafeLibrary } from '../dist/library-safety.js'
-import { ABI_VERSION, loadNativeFrom } from '../dist/native-library.js'
-import { nativeTarget } from '../dist/native-target.js'
+import { testDir } from '../../../test-support/temp-files.js'
+import { refuseUnsafeLibrary } from '../dist/shared/library-safety.js'
+import { ABI_VERSION, loadNativeFrom } from '../dist/shared/native-library.js'
+import { nativeTarget } from '../dist/shared/native-target.js'
 import { copyPackage, probeNative } from './support/package-copy.js'
 
 // The library is loaded only from inside the package, after checks of the file and its directory;
 // nothing is compiled at run time and nothing is loaded from a temporary directory. Each case runs
 // a real logger in a child process against a private copy of the built package.
 
-const work = mkdtempSync(join(tmpdir(), 'asyncdirect-native-loading-'))
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+const work = testDir('native-loading')
 const target = nativeTarget()
 /** A uid that is neither this process's (root) nor root: "another user". */
 const OTHER_UID = 4242

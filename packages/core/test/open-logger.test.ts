@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runNodeSync } from '../../../test-support/node-child.js'
+import { testDir } from '../../../test-support/temp-files.js'
 import { ConfigError, FileLockedError, openLogger, readEntries } from '../dist/index.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-open-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('open')
 let n = 0
 const nextPath = () => join(dir, `open-${n++}.log`)
 

@@ -3,19 +3,17 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { CHILD_DEADLINE_MS } from '../../../test-support/node-child.js'
-import { nativeTarget } from '../dist/native-target.js'
+import { testDir } from '../../../test-support/temp-files.js'
+import { nativeTarget } from '../dist/shared/native-target.js'
 
 // The three packages as users get them: packed with `pnpm pack`, installed with npm into a fresh
 // application outside the monorepo, and run with a PATH that has no C compiler. The logger must
@@ -26,8 +24,7 @@ import { nativeTarget } from '../dist/native-target.js'
 const INSTALL_DEADLINE_MS = 5 * 60_000
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url))
-const work = mkdtempSync(join(tmpdir(), 'asyncdirect-packed-'))
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+const work = testDir('packed')
 
 const rootManifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
   packageManager: string

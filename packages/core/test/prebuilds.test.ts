@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { ABI_VERSION } from '../dist/native-library.js'
+import { ABI_VERSION } from '../dist/shared/native-library.js'
 
 // The prebuilt libraries are committed binaries: they must come from the C source in the tree.
 // prebuilds/manifest.json, written by scripts/build-prebuilds.mjs, records the source's sha256

@@ -128,6 +128,9 @@ describe('collectLoggerMetrics', () => {
     expect(() => collectLoggerMetrics(other, { registry, file: 'app' })).toThrow(
       /file="app".*already collected/,
     )
+    expect(() => collectLoggerMetrics(other, { registry, file: 'app' })).toThrow(
+      expect.objectContaining({ code: 'ASYNCDIRECT_METRICS_COLLECTED' }),
+    )
     // Another prefix is another set of metrics: no clash.
     expect(() => collectLoggerMetrics(other, { registry, file: 'app', prefix: 'audit_' })).not.toThrow()
   })

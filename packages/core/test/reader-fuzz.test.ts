@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, describe, expect, it } from 'vitest'
-import { readEntries, verify } from '../src/read-entries.js'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
+import { readEntries, verify } from '../dist/index.js'
 import { type Encoded, encodeFramed } from './fixtures/cli-framed-encoder.js'
 import { countingSignal, trackLargestAllocation } from './support/decoder-probes.js'
 import './support/fuzz-seed.js'
@@ -15,9 +16,8 @@ import './support/fuzz-seed.js'
 // mutations of valid framed files: what is yielded is explained by the original or by the damage.
 
 // Thousands of small files written and read back: in memory where there is a tmpfs.
-const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'asyncdirect-reader-fuzz-'))
+const dir = testDir('reader-fuzz', existsSync('/dev/shm') ? '/dev/shm' : tmpdir())
 const path = join(dir, 'case.log')
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const MiB = 1024 * 1024
 

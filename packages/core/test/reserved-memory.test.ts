@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { decodeFramedBuffers } from './support/framed-decoder.js'
 
 // The two 64 MiB buffer sets (and the lines format's staging buffer) are reserved, not touched:
@@ -11,8 +11,7 @@ import { decodeFramedBuffers } from './support/framed-decoder.js'
 // 144 MiB (lines: 207 MiB) of resident memory at creation. Measured in fresh processes, with room
 // to spare: this is a property of memory, not of timing.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-rss-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('rss')
 const fixture = fileURLToPath(new URL('./fixtures/creation-rss-child.mjs', import.meta.url))
 
 /** Resident-memory growth allowed at creation: the flusher thread and the native library included. */

@@ -13,8 +13,9 @@ import {
 import { basename, dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
-import { F_CLOCK_SKEW, viewControlBlock } from '../dist/control-block.js'
-import { type LogFormat, type Logger, listSeries, readEntries } from '../dist/index.js'
+import { listSeries } from '../dist/format.js'
+import { type LogFormat, type Logger, readEntries } from '../dist/index.js'
+import { F_CLOCK_SKEW, viewControlBlock } from '../dist/shared/control-block.js'
 import { open, tempDir } from './support/temp-loggers.js'
 
 const KiB = 1024

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { readEntries } from '../dist/index.js'
 import { hasStrace, traceNodeWrites } from './support/strace-writes.js'
 
@@ -10,8 +10,7 @@ import { hasStrace, traceNodeWrites } from './support/strace-writes.js'
 // 1024, is far above the 256 shards a set may have), and with a rotation size one per file the
 // flush lands in. Observed as the kernel sees the writes (strace).
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-setwrites-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('setwrites')
 const fixture = fileURLToPath(new URL('./fixtures/shard-writes-child.mjs', import.meta.url))
 const PER_THREAD = 20_000
 

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { SignalledChild } from '../../../test-support/signalled-child.js'
+import { testDir } from '../../../test-support/temp-files.js'
 import { createLogger, readEntries, verify } from '../dist/index.js'
 
 // A child logs numbered entries, a few per turn of the event loop, and says how many it has
@@ -11,8 +11,7 @@ import { createLogger, readEntries, verify } from '../dist/index.js'
 // before the signal must be in the file, once, in order; the child ends as the signal (no
 // listener of the application's) or the application's own listener decides.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-signals-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('signals')
 let fileCounter = 0
 const nextPath = (): string => join(dir, `signal-${fileCounter++}.log`)
 const fixture = fileURLToPath(new URL('./fixtures/signal-child.mjs', import.meta.url))

@@ -1,14 +1,14 @@
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { FAULT_STEPS, type FaultStep } from '../dist/fault-points.js'
 import { type LogFormat, type Logger, readEntries, verify } from '../dist/index.js'
+import { FAULT_STEPS, type FaultStep } from '../dist/shared/fault-points.js'
 // @ts-expect-error: a plain ES module shared with the worker fixtures, without types
 import { doomedEntry, healthyEntry } from './fixtures/death-entries.mjs'
 import { until, within } from './support/deadlines.js'
 import { open, tempPath } from './support/temp-loggers.js'
 
 // A writer thread terminated (worker.terminate()) at each step of the write paths in turn: the
-// doomed thread stops at the step (src/fault-points.ts) and is terminated there, while the owner
+// doomed thread stops at the step (src/shared/fault-points.ts) and is terminated there, while the owner
 // thread and, in the second setting, two more worker threads log before and after it.
 //
 // After each case: close() settles; the file verifies; every entry is byte-exact; every healthy

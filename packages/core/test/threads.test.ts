@@ -1,19 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
-import { afterAll, describe, expect, it } from 'vitest'
-import { ACTIVE_GEN, SET_STATE } from '../dist/control-block.js'
+import { describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { attach, createLogger, type Logger, type LoggerHandle, verify } from '../dist/index.js'
+import { ACTIVE_GEN, SET_STATE } from '../dist/shared/control-block.js'
 import { decodeFramed } from './support/framed-decoder.js'
 
 // Many worker threads write into one logger through attach(handle). The file is decoded by an
 // independent reader written from the format description (not the package's reader), and every
 // entry is accounted for: each exactly once, and each thread's in the order it logged them.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('test')
 let fileCounter = 0
 const nextPath = (): string => join(dir, `threads-${fileCounter++}.log`)
 
@@ -290,6 +288,9 @@ describe('worker threads share one logger through attach(handle)', () => {
       ]
       for (const h of bad) {
         await expect(attach(h as LoggerHandle), `attach(${String(h)})`).rejects.toThrow(TypeError)
+        await expect(attach(h as LoggerHandle)).rejects.toMatchObject({
+          code: 'ASYNCDIRECT_INVALID_ARGUMENT',
+        })
       }
       // The good handle still attaches, in this thread too.
       const writer = await attach(good)

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { testDir } from '../../../test-support/temp-files.js'
 import { verify } from '../dist/index.js'
 
 // The hot path allocates nothing: 1,000,000 log calls after a warm-up cause no garbage
@@ -11,8 +11,7 @@ import { verify } from '../dist/index.js'
 // nothing else running in its isolate) with a PerformanceObserver on 'gc' entries; a control run
 // that allocates a Buffer per call shows the observer does see collections.
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = testDir('test')
 let fileCounter = 0
 const nextPath = (): string => join(dir, `gc-${fileCounter++}.log`)
 

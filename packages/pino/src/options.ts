@@ -1,4 +1,4 @@
-import { ConfigError, defaultConfig, type LogFormat, type LoggerConfig } from '@asyncdirect/core'
+import { CONFIG_KEYS, ConfigError, type LogFormat, type LoggerConfig } from '@asyncdirect/core'
 
 /**
  * Every option of the core logger except `path` (the adapters name the file `destination` or
@@ -17,7 +17,7 @@ export interface CoreOptions extends Omit<LoggerConfig, 'path' | 'format'> {
  * stream follows `pino.destination()` (`dest`). */
 export type PathKey = 'destination' | 'dest'
 
-const CORE_KEYS = Object.keys(defaultConfig('')).filter((k) => k !== 'path')
+const CORE_KEYS: readonly string[] = CONFIG_KEYS.filter((k) => k !== 'path')
 
 /** Keys pino and thread-stream add to a transport's options; they are not the user's. */
 const PINO_KEYS = new Set(['$context', 'pinoWillSendConfig'])

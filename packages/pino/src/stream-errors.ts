@@ -1,22 +1,24 @@
+import { AsyncDirectError, InvalidArgumentError as CoreInvalidArgumentError } from '@asyncdirect/core'
+
 /**
  * A call on a destination that `end()` or `destroy()` has closed: where SonicBoom throws
  * `'SonicBoom destroyed'`, the destination throws this.
  */
-export class DestinationClosedError extends Error {
+export class DestinationClosedError extends AsyncDirectError {
   override readonly name = 'DestinationClosedError'
-  readonly code = 'ASYNCDIRECT_DESTINATION_CLOSED'
+  declare readonly code: 'ASYNCDIRECT_DESTINATION_CLOSED'
 
   constructor(op: string, path: string) {
     super(
+      'ASYNCDIRECT_DESTINATION_CLOSED',
       `asyncdirect: ${op}() on a closed destination (${path}); it accepts nothing after destroy() or its 'close'`,
     )
   }
 }
 
 /** An argument of a destination's method that is not what it accepts (SonicBoom throws too). */
-export class InvalidArgumentError extends TypeError {
+export class InvalidArgumentError extends CoreInvalidArgumentError {
   override readonly name = 'InvalidArgumentError'
-  readonly code = 'ASYNCDIRECT_INVALID_ARGUMENT'
 
   constructor(op: string, message: string) {
     super(`asyncdirect: ${op}: ${message}`)
@@ -24,11 +26,15 @@ export class InvalidArgumentError extends TypeError {
 }
 
 /** `flushSync()` before the file could be opened (SonicBoom: 'sonic boom is not ready yet'). */
-export class DestinationNotOpenError extends Error {
+export class DestinationNotOpenError extends AsyncDirectError {
   override readonly name = 'DestinationNotOpenError'
-  readonly code = 'ASYNCDIRECT_DESTINATION_NOT_OPEN'
+  declare readonly code: 'ASYNCDIRECT_DESTINATION_NOT_OPEN'
 
   constructor(op: string, path: string, cause: Error | undefined) {
-    super(`asyncdirect: ${op}(): ${path} is not open${cause ? `: ${cause.message}` : ''}`, { cause })
+    super(
+      'ASYNCDIRECT_DESTINATION_NOT_OPEN',
+      `asyncdirect: ${op}(): ${path} is not open${cause ? `: ${cause.message}` : ''}`,
+      { cause },
+    )
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ChunkRelay } from '../src/chunk-relay.js'
-import type { LineSplitter } from '../src/line-splitter.js'
+import { ChunkRelay } from '../dist/chunk-relay.js'
+import type { LineSplitter } from '../dist/line-splitter.js'
 
 // The transport's overlap of taking and logging chunks: order kept, at most one chunk held.
 

@@ -1,6 +1,6 @@
 import { createLogger, type LogFormat, type Logger, readEntries } from '@asyncdirect/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { LineSplitter } from '../src/line-splitter.js'
+import { LineSplitter } from '../dist/line-splitter.js'
 import { readText, tempFiles } from './support/files.js'
 
 // The transport's line cutting, alone, into a real logger: whatever the chunk boundaries and

@@ -1,6 +1,6 @@
 import { ConfigError } from '@asyncdirect/core'
 import { describe, expect, it } from 'vitest'
-import { toCoreConfig } from '../src/options.js'
+import { toCoreConfig } from '../dist/options.js'
 
 // The adapters' options → the core's configuration.
 

@@ -3,7 +3,7 @@ import { closeSync, openSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { takeWarnings } from '../../../test-support/warning-guard.js'
-import { type AsyncDirectDestination, destination } from '../src/index.js'
+import { type AsyncDirectDestination, destination } from '../dist/index.js'
 import { readText, tempFiles } from './support/files.js'
 import { destroyStream, endStream, implementations, opened } from './support/sonic-contract.js'
 

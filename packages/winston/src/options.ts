@@ -1,7 +1,7 @@
 import {
   type BackpressurePolicy,
+  CONFIG_KEYS,
   ConfigError,
-  defaultConfig,
   type LogFormat,
   type LoggerConfig,
   type ReopenSignal,
@@ -90,7 +90,7 @@ export interface WinstonOptions {
 }
 
 /** The core's options, as its defaults name them: `path` and `format` are named otherwise here. */
-const CORE_KEYS = Object.keys(defaultConfig('')).filter((k) => k !== 'path' && k !== 'format')
+const CORE_KEYS: readonly string[] = CONFIG_KEYS.filter((k) => k !== 'path' && k !== 'format')
 const WINSTON_KEYS = ['level', 'silent', 'format', 'handleExceptions', 'handleRejections'] as const
 const ACCEPTED: string[] = [...FILE_KEYS, ...CORE_KEYS, 'fileFormat', ...WINSTON_KEYS]
 

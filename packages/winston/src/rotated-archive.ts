@@ -3,13 +3,8 @@ import { readdir, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import {
-  compareSeriesFiles,
-  listSeries,
-  parseSeriesPath,
-  type ResolvedRotation,
-  type SeriesFile,
-} from '@asyncdirect/core'
+import type { ResolvedRotation } from '@asyncdirect/core'
+import { compareSeriesFiles, listSeries, parseSeriesPath, type SeriesFile } from '@asyncdirect/core/format'
 
 /** The suffix of a compressed file of a series. */
 export const ARCHIVE_SUFFIX = '.gz'

@@ -1,16 +1,16 @@
 import { dirname, resolve } from 'node:path'
 import {
   announceFallback,
-  compareSeriesFiles,
   type FallbackEvent,
   type FlushMetrics,
   type LogFormat,
   type Logger,
-  listSeries,
   openLogger,
   type ResolvedConfig,
+  StateError,
   type StatsSnapshot,
 } from '@asyncdirect/core'
+import { compareSeriesFiles, listSeries } from '@asyncdirect/core/format'
 import TransportStream from 'winston-transport'
 import type { FileBehaviour } from './file-options.js'
 import { isHandlerEntry, type LogEntry, messageOf } from './log-entry.js'
@@ -115,7 +115,10 @@ export class AsyncDirectTransport extends TransportStream {
   private get core(): Logger {
     if (this.opened) return this.opened
     if (this.closing)
-      throw new Error(`asyncdirect: ${this.filename}: closed before its file was opened (lazy)`)
+      throw new StateError(
+        'ASYNCDIRECT_CLOSED',
+        `asyncdirect: ${this.filename}: closed before its file was opened (lazy)`,
+      )
     return this.open()
   }
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { lstatSync, readlinkSync, renameSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { listSeries } from '@asyncdirect/core'
+import { listSeries } from '@asyncdirect/core/format'
 import { afterEach, describe, expect, it } from 'vitest'
 import winston from 'winston'
 import { AsyncDirectTransport } from '../dist/index.js'

@@ -1,32 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
+import { TempDirs } from '../../../../test-support/temp-files.js'
 import { createLogger, type IoError, type Logger, type LoggerConfig, readEntries } from '../../dist/index.js'
 
-const dirs: string[] = []
+const temp = new TempDirs('logger')
 const loggers: Logger[] = []
 
 // Every logger a test opened is closed after it, and every directory removed, so that a failed
 // assertion never leaves a flusher thread or a locked file behind for the next test.
 afterEach(async () => {
   await Promise.allSettled(loggers.splice(0).map((l) => l.close()))
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  temp.removeAll()
 })
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => temp.removeAll())
 
 /** A fresh directory on the real disk, removed after the test. */
 export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-'))
-  dirs.push(dir)
-  return dir
+  return temp.dir()
 }
 
 /** A path in a fresh directory, removed after the test. */
 export function tempPath(name = 'app.log'): string {
-  return join(tempDir(), name)
+  return temp.path(name)
 }
 
 /** createLogger, closed after the test if the test did not close it. */

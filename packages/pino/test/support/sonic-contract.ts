@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import { once } from 'node:events'
 import sonicBoom from 'sonic-boom'
-import { destination, type SonicBoomOptions } from '../../src/index.js'
+import { destination, type SonicBoomOptions } from '../../dist/index.js'
 
 /**
  * What the contract tests use of a stream: SonicBoom's public API (its type declarations leave

@@ -1,33 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { fileLines, TempDirs } from '../../../../test-support/temp-files.js'
+
+export { fileLines }
 
 /** Temporary directories under os.tmpdir(), removed by {@link removeTempDirs}. */
-const dirs: string[] = []
+const temp = new TempDirs('winston')
 
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'asyncdirect-winston-'))
-  dirs.push(dir)
-  return dir
-}
+export const tempDir = (): string => temp.dir()
 
 let counter = 0
 /** A fresh file path in a fresh temporary directory. */
 export function tempFile(name = 'app.log'): string {
-  return join(tempDir(), `${counter++}-${name}`)
+  return temp.path(`${counter++}-${name}`)
 }
 
 export function removeTempDirs(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-}
-
-/** The lines of a lines-format file, without the final empty string after the last newline. */
-export function fileLines(path: string): string[] {
-  const text = readFileSync(path, 'utf8')
-  if (text === '') return []
-  if (!text.endsWith('\n')) throw new Error(`${path} does not end with a newline`)
-  return text.slice(0, -1).split('\n')
+  temp.removeAll()
 }
 
 /** Each line parsed as JSON. */

@@ -1,0 +1,42 @@
+import type { EventEmitter } from 'node:events'
+import type { FlushReport } from '../shared/flush-context.js'
+import { warnOnce } from '../shared/warn-once.js'
+import { announceFallback } from './fallback-event.js'
+
+/**
+ * Hands a flush report to the user: an I/O error becomes an `'error'` event when someone listens
+ * (and a one-time process warning when nobody does: an unhandled `'error'` would crash the host,
+ * which a logger must never do); a fallback or abandoned entries become `'warning'` events, and a
+ * one-time process warning when nobody listens to those; a fallback is `'fallback'` first
+ * (fallback-event.ts), and a process warning only when nobody listens to that.
+ */
+export function deliverReport(emitter: EventEmitter, report: FlushReport): void {
+  switch (report.type) {
+    case 'error':
+      if (emitter.listenerCount('error') > 0) emitter.emit('error', report.error)
+      else
+        warnOnce(
+          `error:${report.error.code}`,
+          `asyncdirect: ${report.error.message} (data kept, write retried)`,
+        )
+      return
+    case 'fallback':
+      announceFallback(emitter, { code: 'ASYNCDIRECT_FS_REFUSED_DIRECT', reason: report.reason })
+      emitter.emit('warning', report)
+      return
+    case 'rotate':
+      emitter.emit('rotate', { from: report.from, to: report.to, reason: report.reason })
+      return
+    case 'abandoned':
+      if (emitter.emit('warning', report)) return
+      warnOnce(
+        'abandoned',
+        report.shard < 0
+          ? 'asyncdirect: an entry larger than a shard whose writer stopped before handing it over: ' +
+              'left out of the file (see abandonedEntries)'
+          : `asyncdirect: ${report.entries} entr${report.entries === 1 ? 'y' : 'ies'} in shard ${report.shard} ` +
+              'whose writer never finished copying it: left out of the file (see abandonedEntries)',
+      )
+      return
+  }
+}
