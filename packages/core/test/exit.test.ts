@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runNode as run } from '../../../test-support/node-child.js'
 import { testDir } from '../../../test-support/temp-files.js'
 import { verify } from '../dist/index.js'
 import { decodeFramed } from './support/framed-decoder.js'
@@ -15,46 +15,6 @@ let fileCounter = 0
 const nextPath = (): string => join(dir, `exit-${fileCounter++}.log`)
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
-
-interface ChildResult {
-  /** True when the child had not exited after CHILD_DEADLINE_MS and was killed. */
-  hung: boolean
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-/**
- * A child that has not exited after this long never will (these children take about a second):
- * it is killed, so that a process kept alive by the logger fails its test with a clear message
- * instead of the test timeout.
- */
-const CHILD_DEADLINE_MS = 45_000
-
-function run(args: string[]): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let hung = false
-    const deadline = setTimeout(() => {
-      hung = true
-      child.kill('SIGKILL')
-    }, CHILD_DEADLINE_MS)
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d
-    })
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(deadline)
-      resolve({ hung, code, signal, stdout, stderr })
-    })
-  })
-}
 
 /**
  * Groups entries `<thread> <seq> ...` by thread and checks that each thread's sequence numbers
