@@ -36,13 +36,18 @@ function build(dir: string): void {
   })
 }
 
-/** A global setup that builds each of `packages` (under packages/, dependencies first) if stale. */
-export function freshDist(...packages: string[]): () => void {
-  return () => {
-    for (const name of packages) {
-      const dir = join(root, 'packages', name)
-      const built = join(dir, 'dist', 'index.js')
-      if (!existsSync(built) || statSync(built).mtimeMs < newestInput(dir)) build(dir)
-    }
+/** Dependencies first: pino and winston build against core's dist/. */
+const PACKAGES = ['core', 'pino', 'winston']
+
+/**
+ * Vitest global setup: builds every package whose source is newer than its dist/. All of them,
+ * whichever package is tested: core's tests load the adapters too, and a package not loaded
+ * costs a look at its files' times.
+ */
+export function setup(): void {
+  for (const name of PACKAGES) {
+    const dir = join(root, 'packages', name)
+    const built = join(dir, 'dist', 'index.js')
+    if (!existsSync(built) || statSync(built).mtimeMs < newestInput(dir)) build(dir)
   }
 }

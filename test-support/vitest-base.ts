@@ -24,7 +24,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    globalSetup: [here('./temp-dir-guard.ts')],
+    // A dist/ older than its source is built again first (fresh-dist.ts), before the temporary
+    // directory is set up.
+    globalSetup: [here('./fresh-dist.ts'), here('./temp-dir-guard.ts')],
     setupFiles: [here('./warning-guard.ts')],
     // Node 20 can deadlock a worker's exit when V8 compiles concurrently (nodejs/node#54918); the
     // tests start and end hundreds of threads. Compiling on the thread itself avoids it.
