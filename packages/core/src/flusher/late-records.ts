@@ -92,9 +92,7 @@ export function planLateShard(
     if ((top & IN_PROGRESS) !== 0) {
       abandoned++
     } else {
-      const last = runs.length - 1
-      if (last > 0 && runs[last] === pos) runs[last] = next
-      else runs.push(pos, next)
+      addRun(runs, pos, next)
       bytes += next - pos
       entries++
     }
@@ -148,9 +146,7 @@ function walkLines(set: number, shard: number, view: Uint8Array, end: number): L
       abandoned++ // cut off by the end of the reservations: not a whole line
       break
     }
-    const last = runs.length - 1
-    if (last > 0 && runs[last] === pos) runs[last] = next
-    else runs.push(pos, next)
+    addRun(runs, pos, next)
     bytes += next - pos
     entries++
     pos = next
@@ -206,4 +202,11 @@ export function collectLate(cx: FlushContext, final: boolean, add: (plan: LatePl
     }
   }
   return waiting
+}
+
+/** Adds the bytes [pos, next) to `runs` (start, end pairs), extending the last run it continues. */
+function addRun(runs: number[], pos: number, next: number): void {
+  const last = runs.length - 1
+  if (last > 0 && runs[last] === pos) runs[last] = next
+  else runs.push(pos, next)
 }
