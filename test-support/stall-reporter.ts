@@ -4,11 +4,12 @@ import type { Reporter, TestCase, TestModule } from 'vitest/node'
 // A test file that never ends must cost minutes, not the whole CI run, and must say where it
 // stopped. Vitest's own timeouts cannot help when the test process is blocked in a synchronous
 // call (spawnSync on a child that hangs, a thread that never exits): its timers never run. This
-// reporter runs in vitest's main process, which is never blocked by a test, and watches the file
+// reporter runs in vitest's main process, which is never blocked by a test, and watches every file
 // being run. Past STALL_MS it prints the file, its running test and the processes under vitest,
-// then kills those processes' children (unblocking a synchronous wait, so the test fails with its
-// own message) and, if the file still does not end, the test process itself: vitest reports that
-// file as failed and goes on with the next.
+// then kills the children of that file's test process (unblocking a synchronous wait, so the test
+// fails with its own message) and, if the file still does not end, the test process itself:
+// vitest reports that file as failed and goes on. Files run two at a time; a test process is told
+// from the other by its title, which process-title.ts sets to the file it runs.
 //
 // The bound is a liveness bound, far above any file's time on a loaded machine (the longest takes
 // about a minute), never a speed check.
@@ -72,32 +73,50 @@ function kill(pid: number): void {
   }
 }
 
+/** The title process-title.ts gives the process that runs `file`. */
+export function titleFor(file: string): string {
+  return `vitest-file ${file}`
+}
+
+interface Watched {
+  /** What is watched, for the message. */
+  what: string
+  /** The test file's absolute path: its process carries titleFor(file). */
+  file: string
+  since: number
+  test: string
+  reported: boolean
+}
+
 export default class StallReporter implements Reporter {
-  private module: { id: string; since: number; test: string; reported: boolean } | undefined
+  private readonly watched = new Map<string, Watched>()
   private readonly timer = setInterval(() => this.check(), CHECK_MS).unref()
 
   onTestModuleStart(testModule: TestModule): void {
-    this.module = {
-      id: testModule.relativeModuleId,
+    this.watched.set(testModule.moduleId, {
+      what: testModule.relativeModuleId,
+      file: testModule.moduleId,
       since: Date.now(),
       test: '(collecting)',
       reported: false,
-    }
+    })
   }
 
   onTestCaseReady(testCase: TestCase): void {
-    if (this.module) this.module.test = testCase.fullName
+    const w = this.watched.get(testCase.module.moduleId)
+    if (w) w.test = testCase.fullName
   }
 
-  // After a file's last test come its test process's exit and the next file's start; they hang
-  // when a thread cannot be stopped, so they are watched the same way.
+  // After a file's last test comes its test process's exit; it hangs when a thread cannot be
+  // stopped, so it is watched the same way, until the process is gone.
   onTestModuleEnd(testModule: TestModule): void {
-    this.module = {
-      id: `what follows ${testModule.relativeModuleId}`,
+    this.watched.set(testModule.moduleId, {
+      what: `the exit of the process that ran ${testModule.relativeModuleId}`,
+      file: testModule.moduleId,
       since: Date.now(),
       test: '(none: the file has ended)',
       reported: false,
-    }
+    })
   }
 
   onTestRunEnd(): void {
@@ -105,27 +124,34 @@ export default class StallReporter implements Reporter {
   }
 
   private check(): void {
-    const m = this.module
-    if (!m) return
-    const ran = Date.now() - m.since
-    if (ran < STALL_MS) return
-    const tree = descendants(process.pid)
-    if (!m.reported) {
-      m.reported = true
-      const lines = tree.map(
-        ({ proc, depth }) => `  ${'  '.repeat(depth)}${proc.pid} ${proc.seconds}s ${proc.args.slice(0, 240)}`,
-      )
-      process.stderr.write(
-        `\n[stall] ${m.id} has run ${Math.round(ran / 1000)} s (bound ${STALL_MS / 1000} s); ` +
-          `last test started: ${m.test}\n[stall] processes under vitest:\n${lines.join('\n')}\n` +
-          `[stall] killing the test process's children; the test process itself in ${GRACE_MS / 1000} s\n`,
-      )
-      // The test processes are vitest's children; what hangs is usually one of theirs.
-      for (const { proc, depth } of tree) if (depth >= 1) kill(proc.pid)
-    } else if (ran >= STALL_MS + GRACE_MS) {
-      process.stderr.write(`[stall] ${m.id} still running: killing its test process\n`)
-      for (const { proc, depth } of tree) if (depth === 0 && proc.args.includes('vitest')) kill(proc.pid)
-      m.since = Date.now() - STALL_MS // Try again after another grace period, not every check.
+    let tree: { proc: Proc; depth: number }[] | undefined
+    for (const [id, w] of this.watched) {
+      const ran = Date.now() - w.since
+      if (ran < STALL_MS) continue
+      tree ??= descendants(process.pid)
+      const own = tree.find(({ proc }) => proc.args.startsWith(titleFor(w.file)))
+      if (!own) {
+        if (w.test.startsWith('(none')) this.watched.delete(id) // exited
+        continue
+      }
+      if (!w.reported) {
+        w.reported = true
+        const lines = tree.map(
+          ({ proc, depth }) =>
+            `  ${'  '.repeat(depth)}${proc.pid} ${proc.seconds}s ${proc.args.slice(0, 240)}`,
+        )
+        process.stderr.write(
+          `\n[stall] ${w.what} has run ${Math.round(ran / 1000)} s (bound ${STALL_MS / 1000} s); ` +
+            `last test started: ${w.test}\n[stall] processes under vitest:\n${lines.join('\n')}\n` +
+            `[stall] killing the children of ${own.proc.pid}; ${own.proc.pid} itself in ${GRACE_MS / 1000} s\n`,
+        )
+        // What hangs is usually a child of the test process.
+        for (const { proc } of descendants(own.proc.pid)) kill(proc.pid)
+      } else if (ran >= STALL_MS + GRACE_MS) {
+        process.stderr.write(`[stall] ${w.what} still running: killing its test process ${own.proc.pid}\n`)
+        kill(own.proc.pid)
+        w.since = Date.now() - STALL_MS // Try again after another grace period, not every check.
+      }
     }
   }
 }

@@ -16,7 +16,7 @@ import { tempDir } from './support/temp-loggers.js'
 // in the two buffer sets. Then a new logger must repair the tail and append cleanly.
 
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.mjs', import.meta.url))
-const RUNS = Number(process.env.CRASH_RUNS ?? 50)
+const RUNS = Number(process.env.CRASH_RUNS ?? 24)
 const THREADS = 4
 /** The child's buffer size: two sets of it are all a kill can lose. */
 const BUFFER_SIZE = 256 * 1024
