@@ -80,9 +80,10 @@ export function openNextLogFile(
   options: NextFileOptions,
   lib: NativeLibrary | null,
   path: string,
+  heldLockFd: number,
 ): OpenLogFile {
   const config = { ...options, mkdir: false } as ResolvedConfig
-  return lib ? openNative(config, lib, path, false) : openBuffered(config, path)
+  return lib ? openNative(config, lib, path, false, heldLockFd) : openBuffered(config, path)
 }
 
 /**
@@ -135,7 +136,20 @@ function missingDirectory(err: unknown, path: string): Error {
   return e
 }
 
-function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, probe: boolean): OpenLogFile {
+/**
+ * `heldLockFd`: a descriptor this logger already holds the lock through (-1 at start). When `path`
+ * is still the file it locks (a reopen() with nothing renamed, or of a rotated series' current
+ * file), that lock is kept rather than taken again: flock locks belong to an open file
+ * description, so a second open of the same file could never take it, and letting it go first
+ * would let another process take the file between the two.
+ */
+function openNative(
+  config: ResolvedConfig,
+  lib: NativeLibrary,
+  path: string,
+  probe: boolean,
+  heldLockFd = -1,
+): OpenLogFile {
   const base = OPEN_CREATE | (config.dsync ? OPEN_DSYNC : 0)
   let fallbackReason: string | null = null
   let fd = -1
@@ -150,7 +164,8 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
     fd = lib.open(path, base, config.mode)
     if (fd < 0) throw openError(fd, path)
   }
-  const locked = lib.flockExclusive(fd)
+  const keepsLock = heldLockFd >= 0 && sameFile(fd, heldLockFd)
+  const locked = keepsLock ? 0 : lib.flockExclusive(fd)
   if (locked < 0) {
     // EAGAIN (EWOULDBLOCK): the lock is held; flock is asked not to wait.
     const lockedBy = locked === -Errno.EAGAIN ? flockHolder(fd) : null
@@ -160,6 +175,7 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
   }
   // Whatever fails from here (a reopen() or a rotation meets it in a running logger) must not
   // leave a descriptor open, least of all the locked one: it would lock the path until exit.
+  // The held lock's descriptor is not this open's to close.
   const fds = [fd]
   try {
     const align = new Uint32Array(3)
@@ -193,7 +209,8 @@ function openNative(config: ResolvedConfig, lib: NativeLibrary, path: string, pr
     return {
       path,
       fd: writeFd,
-      fds,
+      // The locked descriptor first: it is the one the control block keeps as LOCK_FD.
+      fds: keepsLock ? [heldLockFd, ...fds] : fds,
       direct,
       alignment,
       memAlignment,
@@ -280,6 +297,17 @@ function probeDirectWrite(
     } catch {
       // Already gone: nothing to clean.
     }
+  }
+}
+
+/** True when two descriptors are open on the same file. */
+function sameFile(a: number, b: number): boolean {
+  try {
+    const x = fstatSync(a)
+    const y = fstatSync(b)
+    return x.ino === y.ino && x.dev === y.dev
+  } catch {
+    return false
   }
 }
 

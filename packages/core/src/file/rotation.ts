@@ -155,6 +155,7 @@ export class FileRotation {
         { ...this.cx.fileOptions, directIO: Atomics.load(i32, DIRECT_IO) === 1 },
         lib,
         path,
+        Atomics.load(i32, LOCK_FD),
       )
     } catch (err) {
       this.failed(err, 'open', path)
@@ -171,7 +172,11 @@ export class FileRotation {
     const tail = file.linesTail
     if (tail && this.cx.staging) this.cx.staging.view.set(tail, 0)
     Atomics.store(i32, TAIL_LEN, tail ? tail.length : 0)
-    closeDescriptors(old, lib)
+    // A reopen of the same file keeps its locked descriptor (log-file.ts): that one stays open.
+    closeDescriptors(
+      old.filter((fd) => !file.fds.includes(fd)),
+      lib,
+    )
     f64[F_ROTATIONS]! += 1
     f64[F_ROTATE_RETRY_AT] = 0
     this.cx.report({ type: 'rotate', from, to: this.cx.path, reason })
