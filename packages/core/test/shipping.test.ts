@@ -1,0 +1,281 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runNode, runSync } from '../../../test-support/node-child.js'
+import { TempDirs } from '../../../test-support/temp-files.js'
+import { listSeries } from '../dist/format.js'
+
+// The shippers of docs/shipping.md, run with the configurations printed there: a service logs
+// numbered lines with size rotation, a reopen() halfway and a restart; an edge shipper (syslog-ng,
+// or rsyslog) tails the series and forwards over TCP to a central syslog-ng that writes one file;
+// the edge is stopped and started again while the service logs. Every line must arrive exactly
+// once.
+//
+// The shippers come from Debian's packages (.ci/shippers.sh installs them for CI); where they
+// are missing the tests are skipped, and say so.
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url))
+const SERVICE = fileURLToPath(new URL('./fixtures/shipping-service.mjs', import.meta.url))
+const PER_RUN = 12_000
+/** A shipper that has not delivered everything by then never will: a liveness bound. */
+const DELIVERY_DEADLINE_MS = 90_000
+
+const temp = new TempDirs('shipping')
+afterEach(() => temp.removeAll())
+
+/** A program on PATH or in the system's sbin, or null. */
+function program(name: string): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin']) {
+    const path = join(dir, name)
+    if (dir && existsSync(path)) return path
+  }
+  return null
+}
+
+/** rsyslogd: installed, or unpacked from Debian's package by .ci/shippers.sh (it conflicts with syslog-ng). */
+function rsyslog(): { bin: string; modules: string | null } | null {
+  const unpacked = join(REPO, '.cache/shippers/rsyslog')
+  const bin = join(unpacked, 'usr/sbin/rsyslogd')
+  if (existsSync(bin)) {
+    const arch = runSync('dpkg-architecture', ['-qDEB_HOST_MULTIARCH']).stdout.trim() || 'x86_64-linux-gnu'
+    return { bin, modules: join(unpacked, 'usr/lib', arch, 'rsyslog') }
+  }
+  const installed = program('rsyslogd')
+  return installed ? { bin: installed, modules: null } : null
+}
+
+const SYSLOG_NG = program('syslog-ng')
+const RSYSLOG = rsyslog()
+for (const [name, found] of [
+  ['syslog-ng', SYSLOG_NG],
+  ['rsyslog', RSYSLOG],
+] as const) {
+  if (!found)
+    console.warn(`[shipping] ${name} not found: its tests are skipped (bash .ci/shippers.sh installs it)`)
+}
+
+/** The configuration printed in docs/shipping.md under `# asyncdirect shipping: <name>`. */
+function documented(name: string, replace: Record<string, string>): string {
+  const doc = readFileSync(join(REPO, 'docs/shipping.md'), 'utf8')
+  const marker = `# asyncdirect shipping: ${name}\n`
+  const blocks = doc.split('```').filter((_, i) => i % 2 === 1)
+  const block = blocks.map((b) => b.slice(b.indexOf('\n') + 1)).find((b) => b.startsWith(marker))
+  if (!block) throw new Error(`docs/shipping.md has no configuration "${name}"`)
+  let text = block
+  for (const [from, to] of Object.entries(replace)) {
+    if (!text.includes(from)) throw new Error(`the "${name}" configuration no longer names ${from}`)
+    text = text.split(from).join(to)
+  }
+  return text
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** A shipper process, its output kept for the failure message. */
+class Daemon {
+  private readonly child: ChildProcess
+  private output = ''
+  private readonly exited: Promise<number | null>
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+  ) {
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    for (const s of [this.child.stdout!, this.child.stderr!]) {
+      s.setEncoding('utf8').on('data', (d: string) => {
+        this.output += d
+      })
+    }
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
+  }
+
+  get log(): string {
+    return `${this.name}:\n${this.output}`
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null
+  }
+
+  /** SIGTERM, as a service manager stops it: it saves its positions and exits. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.child.kill('SIGTERM')
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000)
+    await this.exited
+    clearTimeout(timer)
+  }
+}
+
+interface Setup {
+  dir: string
+  logs: string
+  central: string
+  port: number
+}
+
+function startCentral(s: Setup): Daemon {
+  const conf = join(s.dir, 'central.conf')
+  writeFileSync(
+    conf,
+    documented('syslog-ng central', { '/var/log/central/all.log': s.central, '5141': String(s.port) }),
+  )
+  return new Daemon('syslog-ng central', SYSLOG_NG!, [
+    '-F',
+    '--no-caps',
+    '-f',
+    conf,
+    '-R',
+    join(s.dir, 'central.persist'),
+    '-p',
+    join(s.dir, 'central.pid'),
+    '-c',
+    join(s.dir, 'central.ctl'),
+  ])
+}
+
+/** The edge shippers, each started on the same state as before when started again. */
+const edges = {
+  'syslog-ng': (s: Setup): Daemon => {
+    const conf = join(s.dir, 'edge.conf')
+    writeFileSync(conf, documented('syslog-ng edge', { '/var/log/myapp': s.logs, '5141': String(s.port) }))
+    return new Daemon('syslog-ng edge', SYSLOG_NG!, [
+      '-F',
+      '--no-caps',
+      '-f',
+      conf,
+      '-R',
+      join(s.dir, 'edge.persist'),
+      '-p',
+      join(s.dir, 'edge.pid'),
+      '-c',
+      join(s.dir, 'edge.ctl'),
+    ])
+  },
+  rsyslog: (s: Setup): Daemon => {
+    const conf = join(s.dir, 'rsyslog.conf')
+    const work = join(s.dir, 'rsyslog-state')
+    mkdirSync(work, { recursive: true })
+    writeFileSync(
+      conf,
+      documented('rsyslog edge', {
+        '/var/log/myapp': s.logs,
+        '/var/spool/rsyslog': work,
+        '5141': String(s.port),
+      }),
+    )
+    const { bin, modules } = RSYSLOG!
+    return new Daemon('rsyslog edge', bin, [
+      '-n',
+      '-f',
+      conf,
+      '-i',
+      join(s.dir, 'rsyslog.pid'),
+      ...(modules ? ['-M', modules] : []),
+    ])
+  },
+}
+
+function linesOf(path: string): string[] {
+  if (!existsSync(path)) return []
+  const text = readFileSync(path, 'utf8')
+  return text === '' ? [] : text.slice(0, -1).split('\n')
+}
+
+async function delivered(central: string, expected: number, daemons: Daemon[]): Promise<void> {
+  const until = Date.now() + DELIVERY_DEADLINE_MS
+  while (linesOf(central).length < expected) {
+    if (Date.now() > until)
+      throw new Error(
+        `${linesOf(central).length} of ${expected} lines delivered after ${DELIVERY_DEADLINE_MS} ms\n` +
+          daemons.map((d) => d.log).join('\n'),
+      )
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+describe.each([
+  ['syslog-ng', SYSLOG_NG],
+  ['rsyslog', SYSLOG_NG && RSYSLOG],
+] as const)('shipping the series with %s', (name, available) => {
+  it.skipIf(!available)(
+    'every line arrives once, across size rotation, reopen(), a service restart and a shipper restart',
+    async () => {
+      const dir = temp.dir()
+      const s: Setup = {
+        dir,
+        logs: join(dir, 'logs'),
+        central: join(dir, 'central.log'),
+        port: await freePort(),
+      }
+      mkdirSync(s.logs)
+      const central = startCentral(s)
+      let edge = edges[name](s)
+      const daemons = () => [central, edge]
+      try {
+        // First service run: the edge is stopped and started again once it is halfway.
+        let restarted: Promise<void> | undefined
+        const first = await runNode([SERVICE, s.logs, '0', String(PER_RUN)], {
+          onStdout: (out) => {
+            if (restarted || !out.includes('half\n')) return
+            restarted = edge.stop().then(() => {
+              edge = edges[name](s)
+            })
+          },
+        })
+        await restarted
+        // The service restarted: a new logger on the same path goes on with the series.
+        const second = await runNode([SERVICE, s.logs, String(PER_RUN), String(PER_RUN)])
+        for (const run of [first, second]) {
+          expect(run.stderr).toBe('')
+          expect(run.stdout).toMatch(new RegExp(`done ${PER_RUN} \\d+ 0\\n$`))
+        }
+        await delivered(s.central, 2 * PER_RUN, daemons())
+        for (const d of daemons()) expect(d.running, d.log).toBe(true)
+      } finally {
+        await edge.stop()
+        await central.stop()
+      }
+
+      const files = listSeries(join(s.logs, 'app.log'))
+      expect(files.length, 'the series rotated').toBeGreaterThan(4)
+      const fileOf = new Map<number, number>()
+      files.forEach((f, i) => {
+        for (const line of linesOf(f.path)) fileOf.set(JSON.parse(line).seq, i)
+      })
+      expect(fileOf.size).toBe(2 * PER_RUN)
+
+      const seqs = linesOf(s.central).map((line) => JSON.parse(line).seq as number)
+      const seen = new Set(seqs)
+      expect(seqs.length - seen.size, 'lines delivered twice').toBe(0)
+      expect(seen.size, 'lines delivered').toBe(2 * PER_RUN)
+      // Order is the shipper's (docs/shipping.md: a restart can reorder a few lines of one file):
+      // reported, not required.
+      const lastOfFile = new Map<number, number>()
+      let outOfOrder = 0
+      for (const seq of seqs) {
+        const file = fileOf.get(seq)!
+        if ((lastOfFile.get(file) ?? -1) > seq) outOfOrder++
+        lastOfFile.set(file, seq)
+      }
+      console.log(
+        `[shipping] ${name}: ${seqs.length} lines from ${files.length} files delivered once each; ` +
+          `${outOfOrder} arrived before a line logged earlier in the same file`,
+      )
+    },
+  )
+})
