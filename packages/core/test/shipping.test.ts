@@ -128,44 +128,26 @@ interface Setup {
   port: number
 }
 
-function startCentral(s: Setup): Daemon {
-  const conf = join(s.dir, 'central.conf')
-  writeFileSync(
-    conf,
-    documented('syslog-ng central', { '/var/log/central/all.log': s.central, '5141': String(s.port) }),
-  )
-  return new Daemon('syslog-ng central', SYSLOG_NG!, [
+/**
+ * A syslog-ng instance in the foreground, its configuration the documented one named `role`,
+ * and its state (persist file, pid file, control socket) in the test's directory under `role`'s
+ * name, so that an instance started again goes on from the same state.
+ */
+function syslogNg(s: Setup, role: 'central' | 'edge', replace: Record<string, string>): Daemon {
+  const file = (ext: string) => join(s.dir, `${role}.${ext}`)
+  writeFileSync(file('conf'), documented(`syslog-ng ${role}`, { ...replace, '5141': String(s.port) }))
+  return new Daemon(`syslog-ng ${role}`, SYSLOG_NG!, [
     '-F',
     '--no-caps',
-    '-f',
-    conf,
-    '-R',
-    join(s.dir, 'central.persist'),
-    '-p',
-    join(s.dir, 'central.pid'),
-    '-c',
-    join(s.dir, 'central.ctl'),
+    ...['-f', file('conf'), '-R', file('persist'), '-p', file('pid'), '-c', file('ctl')],
   ])
 }
 
+const startCentral = (s: Setup): Daemon => syslogNg(s, 'central', { '/var/log/central/all.log': s.central })
+
 /** The edge shippers, each started on the same state as before when started again. */
 const edges = {
-  'syslog-ng': (s: Setup): Daemon => {
-    const conf = join(s.dir, 'edge.conf')
-    writeFileSync(conf, documented('syslog-ng edge', { '/var/log/myapp': s.logs, '5141': String(s.port) }))
-    return new Daemon('syslog-ng edge', SYSLOG_NG!, [
-      '-F',
-      '--no-caps',
-      '-f',
-      conf,
-      '-R',
-      join(s.dir, 'edge.persist'),
-      '-p',
-      join(s.dir, 'edge.pid'),
-      '-c',
-      join(s.dir, 'edge.ctl'),
-    ])
-  },
+  'syslog-ng': (s: Setup): Daemon => syslogNg(s, 'edge', { '/var/log/myapp': s.logs }),
   rsyslog: (s: Setup): Daemon => {
     const conf = join(s.dir, 'rsyslog.conf')
     const work = join(s.dir, 'rsyslog-state')
