@@ -14,7 +14,7 @@ export type BackpressurePolicy = 'block' | 'drop'
  * {@link defaultConfig} gives it (`writeDelay` excepted: 1000 ms for the framed format).
  */
 export interface LoggerConfig {
-  /** The log file. Created when missing; an existing file is appended to, never truncated. */
+  /** The log file. Created when missing; an existing file is appended to (see `truncate`). */
   path: string
   /**
    * Bytes of one buffer set (there are two): a number, or a string such as `'8MiB'` (units as
@@ -62,6 +62,13 @@ export interface LoggerConfig {
   mode?: number
   /** Create missing parent directories (mode 0o750). Default false. */
   mkdir?: boolean
+  /**
+   * Empty an existing file when the logger opens it, as `fs.open(path, 'w')` does (pino's
+   * `append: false`, winston's `flags: 'w'`). Only once the file is locked: a file another logger
+   * writes is never touched (the open fails with `FileLockedError` first). A `reopen()` never
+   * truncates. Not with `rotate`. Default false.
+   */
+  truncate?: boolean
   /**
    * Rotation: write a series of files named after `path` (`app.log` → `app.2026-11-25.1.log`,
    * see format/series.ts) and move to the next one by size and/or time. Default: none.
@@ -149,6 +156,7 @@ export function defaultConfig(path: string): ResolvedConfig {
     dsync: true,
     mode: 0o666,
     mkdir: false,
+    truncate: false,
     rotate: NO_ROTATION,
     reopenOnSignal: false,
     flushOnSignal: true,
@@ -243,7 +251,13 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   checkBoolean('dsync', merged.dsync)
   checkInteger('mode', merged.mode, 0, 0o7777, ' (permission bits, e.g. 0o644)')
   checkBoolean('mkdir', merged.mkdir)
+  checkBoolean('truncate', merged.truncate)
   merged.rotate = resolveRotation(config.rotate)
+  if (merged.truncate && rotates(merged.rotate))
+    throw new ConfigError(
+      'truncate',
+      'true is not accepted with rotate: the files of a series are never emptied',
+    )
   if (merged.reopenOnSignal !== false)
     checkChoice('reopenOnSignal', merged.reopenOnSignal, ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const)
   checkBoolean('flushOnSignal', merged.flushOnSignal)

@@ -59,6 +59,7 @@ describe('defaultConfig', () => {
       dsync: true,
       mode: 0o666,
       mkdir: false,
+      truncate: false,
       rotate: { size: 0, interval: 0, maxFiles: 0, maxAge: 0, symlink: false },
       reopenOnSignal: false,
       flushOnSignal: true,

@@ -18,9 +18,11 @@ const LOCK_CHILD = fileURLToPath(new URL('./fixtures/lock-child.mjs', import.met
 function openFromChild(
   path: string,
   entry: string,
+  truncate = false,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOCK_CHILD, path, entry], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const args = [LOCK_CHILD, path, entry, ...(truncate ? ['truncate'] : [])]
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -124,6 +126,29 @@ describe('one writer per file', () => {
     // Appended, not truncated: the parent's entries, then the child's.
     const entries = decodeFramed(path)
     expect(entries).toEqual([...Array.from({ length: 2000 }, (_, i) => `parent ${i}`), 'child after close'])
+  })
+
+  it('truncate: true empties a file only once it holds it: never one another process writes', async () => {
+    const path = nextPath()
+    const logger = await createLogger({ format: 'framed', path, bufferSize: 64 * 1024, numShards: 2 })
+    for (let i = 0; i < 100; i++) logger.log(`parent ${i}`)
+    await logger.flush()
+    const refused = await openFromChild(path, 'child while locked', true)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('ASYNCDIRECT_FILE_LOCKED')
+    expect(decodeFramed(path)).toEqual(Array.from({ length: 100 }, (_, i) => `parent ${i}`))
+    await logger.close()
+
+    const accepted = await openFromChild(path, 'child after close', true)
+    expect(accepted.stderr).toBe('')
+    expect(accepted.code).toBe(0)
+    expect(decodeFramed(path)).toEqual(['child after close'])
+  })
+
+  it('truncate with rotate is refused, naming it', async () => {
+    await expect(
+      createLogger({ path: nextPath(), truncate: true, rotate: { size: '1MiB' } }),
+    ).rejects.toThrow(/config\.truncate: true is not accepted with rotate/)
   })
 
   it('after close, the file can be opened again in this process (and is appended to)', async () => {

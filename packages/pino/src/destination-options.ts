@@ -24,7 +24,7 @@ export interface SonicBoomOptions {
   periodicFlush?: number
   /** `true`: each `write()` returns once its data is durable in the file (a synchronous flush). */
   sync?: boolean
-  /** `false`: the file is truncated when opened. Default `true`: appended to. */
+  /** `false`: the file is emptied when opened, once locked. Default `true`: appended to. */
   append?: boolean
   /** Create missing parent directories. */
   mkdir?: boolean
@@ -133,6 +133,14 @@ export function planDestination(options: unknown): FileDestinationPlan | FdDesti
   const coreOptions: Record<string, unknown> = { dest: target }
   for (const [key, value] of Object.entries(given)) if (!SONIC_KEYS.has(key)) coreOptions[key] = value
   if (sonic.mkdir) coreOptions.mkdir = true
+  if (!sonic.append) {
+    if (given.rotate !== undefined)
+      fail(
+        'append',
+        'false empties the file at open; the files of a rotated series are never emptied: drop one of append and rotate',
+      )
+    coreOptions.truncate = true
+  }
   if (sonic.mode !== undefined) coreOptions.mode = modeBits(sonic.mode)
   return { kind: 'file', config: toCoreConfig(coreOptions, 'dest'), sonic }
 }

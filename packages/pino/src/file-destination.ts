@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events'
-import { truncateSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
   announceFallback,
@@ -91,7 +90,6 @@ export class AsyncDirectDestination extends EventEmitter {
     this.contentMode = sonic.contentMode
     this.countBytes = this.maxLength > 0 || this.sync
     try {
-      if (!sonic.append) truncateExisting(config.path)
       this.core = this.open(config)
     } catch (err) {
       // As SonicBoom: a sync stream throws, an async one reports on its next tick.
@@ -372,7 +370,8 @@ export class AsyncDirectDestination extends EventEmitter {
     }
     let core: Logger
     try {
-      core = this.open({ ...this.config, path })
+      // As documented: a reopen() never truncates, whatever append says.
+      core = this.open({ ...this.config, path, truncate: false })
     } catch (err) {
       process.nextTick(() => this.reopenFailed(err as Error))
       return
@@ -412,15 +411,6 @@ export class AsyncDirectDestination extends EventEmitter {
   private readonly report = (err: Error & { code?: string }): void => {
     if (this.listenerCount('error') > 0) this.emit('error', err)
     else warnOnce(`error:${err.code}`, `asyncdirect: ${err.message} (data kept, write retried)`)
-  }
-}
-
-/** `append: false`: SonicBoom opens with 'w'. Truncated before the core locks it (see the README). */
-function truncateExisting(path: string): void {
-  try {
-    truncateSync(path, 0)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -7,7 +8,7 @@ import pino from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import { describe, expect, it } from 'vitest'
 import { type AsyncDirectDestination, destination } from '../dist/index.js'
-import { readLines, readText, tempFiles } from './support/files.js'
+import { fixture, readLines, readText, tempFiles } from './support/files.js'
 import { deterministic, expectedOutput, logSequence, memoryStream } from './support/pino-output.js'
 
 // The in-process destination: pino(destination(...)) and pino.multistream, in this process.
@@ -275,6 +276,46 @@ describe('destination()', () => {
 })
 
 describe('destination options', () => {
+  it('append: false empties a file only once it holds it: a file another process writes is left whole', async () => {
+    const dest = files.next()
+    const holder = spawn(process.execPath, [fixture('file-holder.mjs'), dest], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const exited = once(holder, 'exit')
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('holding') && resolve())
+        holder.once('exit', (code) =>
+          reject(new Error(`the holder exited (${code}) before holding the file`)),
+        )
+      })
+      let refused: unknown
+      try {
+        destination({ dest, append: false, sync: true })
+      } catch (err) {
+        refused = err
+      }
+      expect(refused).toMatchObject({ code: 'ASYNCDIRECT_FILE_LOCKED' })
+      expect(readText(dest)).toBe('{"msg":"written by the holder"}\n')
+    } finally {
+      holder.stdin!.end()
+      await exited
+    }
+    // Free now: emptied, then written.
+    const d = destination({ dest, append: false, sync: true })
+    d.write('{"msg":"mine"}\n')
+    const closed = once(d, 'close')
+    d.end()
+    await closed
+    expect(readText(dest)).toBe('{"msg":"mine"}\n')
+  })
+
+  it('append: false with rotate is refused, naming both', () => {
+    expect(() => destination({ dest: files.next(), append: false, rotate: { size: '1MiB' } })).toThrow(
+      /config\.append: .*rotate/,
+    )
+  })
+
   it('no dest is stdout, as with pino.destination(); an empty one is refused', () => {
     expect(destination({}).constructor.name).toBe('SonicBoom')
     expect(destination().constructor.name).toBe('SonicBoom')

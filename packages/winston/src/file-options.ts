@@ -136,7 +136,7 @@ function streamOptions(value: unknown): number | undefined {
   if (options.flags !== undefined && !APPEND_FLAGS.includes(options.flags as string)) {
     throw new ConfigError(
       'options.flags',
-      `expected an appending flag (${APPEND_FLAGS.map((f) => `'${f}'`).join(', ')}): the file is always appended to, never truncated; remove it first to start empty`,
+      `expected an appending flag (${APPEND_FLAGS.map((f) => `'${f}'`).join(', ')}): the file is appended to; to start it empty, give truncate: true (emptied once the transport holds it)`,
     )
   }
   if (options.encoding !== undefined && !UTF8.includes(String(options.encoding).toLowerCase()))

@@ -145,7 +145,7 @@ describe("File's options", () => {
     expect(statSync(filename).mode & 0o777).toBe(0o600)
     const flags = configError({ filename: join(tempDir(), 'x.log'), options: { flags: 'w' } })
     expect(flags.field).toBe('options.flags')
-    expect(flags.message).toContain('never truncated')
+    expect(flags.message).toContain('truncate: true')
     expect(configError({ filename: join(tempDir(), 'x.log'), options: { start: 10 } }).field).toBe(
       'options.start',
     )

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants, fstatSync, openSync, realpathSync, unlinkSync } from 'node:fs'
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, realpathSync, unlinkSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { ResolvedConfig } from '../config.js'
 import { Errno, FileLockedError, IoError } from '../errors.js'
@@ -178,6 +178,8 @@ function openNative(
   // The held lock's descriptor is not this open's to close.
   const fds = [fd]
   try {
+    // Locked above: only now is the file this logger's to empty.
+    if (config.truncate && !keepsLock) ftruncateSync(fd, 0)
     const align = new Uint32Array(3)
     const r = lib.dioAlign(fd, align)
     const alignment = blockAlignment(r === 0 ? align[1]! : 4096, fstatSync(fd).blksize)
@@ -324,6 +326,8 @@ function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
   }
   const alignment = 4096
   try {
+    // Without the native library there is no lock; the in-process registry was checked.
+    if (config.truncate) ftruncateSync(fd, 0)
     return {
       path,
       fd,
