@@ -1,6 +1,6 @@
 import type { Transform, TransformCallback } from 'node:stream'
 import { parentPort, workerData } from 'node:worker_threads'
-import { type FallbackEvent, openLogger } from '@asyncdirect/core'
+import { ConfigError, type FallbackEvent, type LoggerConfig, openLogger } from '@asyncdirect/core'
 import build from 'pino-abstract-transport'
 import { ChunkRelay } from './chunk-relay.js'
 import { LineSplitter } from './line-splitter.js'
@@ -10,6 +10,12 @@ import { type CoreOptions, toCoreConfig } from './options.js'
 export interface TransportOptions extends CoreOptions {
   /** The log file (required). Created when missing; an existing file is appended to. */
   destination: string
+  /**
+   * As `pino/file`'s: `false` empties an existing file when the transport opens it, once the core
+   * holds its lock (a file another logger writes is never emptied: the open fails first). Not with
+   * `rotate`. Default true.
+   */
+  append?: boolean
 }
 
 /**
@@ -42,7 +48,7 @@ export type TransportStream = Transform & {
  * @throws {ConfigError} naming the option when an option is missing or invalid.
  */
 export default async function asyncdirectTransport(options: TransportOptions): Promise<TransportStream> {
-  const logger = openLogger(toCoreConfig(options, 'destination'))
+  const logger = openLogger(transportConfig(options))
   // Listening before the core announces a fallback (next tick): the main thread hears it, and the
   // worker prints no warning of its own.
   const port = threadStreamPort()
@@ -127,4 +133,18 @@ function threadStreamRing(): { drained(): boolean } | null {
 function threadStreamPort(): typeof parentPort {
   const data = workerData as { stateBuf?: unknown } | null
   return data?.stateBuf instanceof SharedArrayBuffer ? parentPort : null
+}
+
+/** The core's configuration for the transport's options: `append: false` is the core's `truncate`. */
+function transportConfig(options: TransportOptions): LoggerConfig {
+  const { append, ...rest } = (options ?? {}) as TransportOptions
+  const config = toCoreConfig(rest, 'destination')
+  if (append === undefined || append === true) return config
+  if (append !== false) throw new ConfigError('append', `expected true or false, got ${String(append)}`)
+  if (config.rotate !== undefined)
+    throw new ConfigError(
+      'append',
+      'false empties the file at open; the files of a rotated series are never emptied: drop one of append and rotate',
+    )
+  return { ...config, truncate: true }
 }

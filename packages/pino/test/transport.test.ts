@@ -149,6 +149,16 @@ describe('transport target', () => {
 })
 
 describe('transport options', () => {
+  it("append: false, as pino/file's, empties the file it opens", async () => {
+    const path = files.next()
+    for (const run of [1, 2]) {
+      const transport = pino.transport({ target: TARGET, options: { destination: path, append: false } })
+      pino(deterministic, transport).info({ run }, 'run')
+      await endTransport(transport)
+    }
+    expect(readLines(path).map((l) => JSON.parse(l).run)).toEqual([2])
+  })
+
   /** The error a transport with these options reports (the target throws in the worker). */
   async function optionError(options: Record<string, unknown>): Promise<Error> {
     const transport = pino.transport({ target: TARGET, options })
@@ -158,6 +168,11 @@ describe('transport options', () => {
 
   it('a missing destination is named', async () => {
     expect((await optionError({})).message).toMatch(/invalid config\.destination: required/)
+  })
+
+  it('append: false with rotate is refused, naming append', async () => {
+    const err = await optionError({ destination: files.next(), append: false, rotate: { size: '1MiB' } })
+    expect(err.message).toMatch(/config\.append: false empties the file at open.*rotate/)
   })
 
   it('an empty destination is named', async () => {
