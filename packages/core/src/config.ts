@@ -63,8 +63,8 @@ export interface LoggerConfig {
   /** Create missing parent directories (mode 0o750). Default false. */
   mkdir?: boolean
   /**
-   * Empty an existing file when the logger opens it, as `fs.open(path, 'w')` does (pino's
-   * `append: false`, winston's `flags: 'w'`). Only once the file is locked: a file another logger
+   * Empty an existing file when the logger opens it, as `fs.open(path, 'w')` does (what pino's
+   * `append: false` maps to). Only once the file is locked: a file another logger
    * writes is never touched (the open fails with `FileLockedError` first). A `reopen()` never
    * truncates. Not with `rotate`. Default false.
    */
