@@ -45,7 +45,10 @@ if (values.total) {
 }
 
 const counts = { label: values.label ?? 'tests', passed: 0, failed: 0, skipped: 0, failures: [] }
-const firstLine = (messages) => String(messages?.[0] ?? '').split('\n').find((l) => l.trim()) ?? ''
+const firstLine = (messages) =>
+  String(messages?.[0] ?? '')
+    .split('\n')
+    .find((l) => l.trim()) ?? ''
 for (const dir of ['packages', 'examples']) {
   if (!existsSync(dir)) continue
   for (const name of readdirSync(dir)) {
@@ -65,8 +68,10 @@ for (const dir of ['packages', 'examples']) {
     for (const f of r.testResults ?? []) {
       const where = f.name.slice(f.name.indexOf(`${dir}/${name}/`))
       const failed = (f.assertionResults ?? []).filter((a) => a.status === 'failed')
-      for (const a of failed) counts.failures.push(`${where} > ${a.fullName}: ${firstLine(a.failureMessages)}`)
-      if (f.status === 'failed' && failed.length === 0) counts.failures.push(`${where}: ${f.message?.split('\n')[0] ?? 'failed'}`)
+      for (const a of failed)
+        counts.failures.push(`${where} > ${a.fullName}: ${firstLine(a.failureMessages)}`)
+      if (f.status === 'failed' && failed.length === 0)
+        counts.failures.push(`${where}: ${f.message?.split('\n')[0] ?? 'failed'}`)
     }
     if (outside) counts.failures.push(`${file}: the run failed outside its tests`)
     counts.skipped += r.numPendingTests + (r.numTodoTests ?? 0)
