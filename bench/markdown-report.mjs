@@ -33,6 +33,7 @@ function scenarioRow(s) {
     `${m('cpuUserS', fixed(2))} / ${m('cpuSystemS', fixed(2))}`,
     `${m('loopDelayP99Ms', fixed(2))} / ${m('loopDelayMaxMs', fixed(1))}`,
     m('gcEvents', int),
+    m('minorFaults', thousands),
     m('peakRssMB', int),
     m('pageCachePct', pct),
   ]
@@ -47,6 +48,7 @@ const HEADER = [
   'CPU user / sys (s)',
   'loop delay p99 / max (ms)',
   'GC',
+  'page faults',
   'peak RSS (MB)',
   'page cache',
 ]
@@ -170,6 +172,7 @@ export function markdownReport({ meta, summary, targets }, headingLevel = 2, { r
       "`ns/call`: time inside the log calls per line (per thread for threads); `main-thread ns/line`: the event loop's busy time per line, " +
       'including work done after the calls (streams, transports). Loop delay: how late a 1 ms timer fired ' +
       '(paced shapes: once the first tenth of the lines is logged, past the JIT warm-up; a burst blocks the loop throughout). ' +
+      'Page faults: minor faults of the whole process while it logged (memory touched for the first time, which the kernel zero-fills page by page). ' +
       'Page cache: share of the written file resident in the page cache right after (mincore).',
     `${h}# Targets`,
     targetsTable(targets),

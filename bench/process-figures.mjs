@@ -1,8 +1,9 @@
 // What a scenario costs its process, recorded from the first log call until the sink is done:
 // CPU time (user and system, every thread of the process: flusher and transport workers
 // included), the event loop's busy time, its delay (p99 and max: how late a 1 ms timer fired,
-// beyond its millisecond; from warm() on, when called), garbage collections, and the process's
-// peak resident memory.
+// beyond its millisecond; from warm() on, when called), garbage collections, minor page faults
+// (first touches of fresh memory: the kernel zero-fills a page at each) and the process's peak
+// resident memory.
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 
 /** The sampling timer's period: the histogram holds whole periods, the delay is what exceeds it. */
@@ -22,6 +23,7 @@ export function recordProcessFigures() {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
   delay.enable()
   const cpu = process.cpuUsage()
+  const faults = process.resourceUsage().minorPageFault
   const loop = performance.eventLoopUtilization()
   const start = performance.now()
   return {
@@ -45,6 +47,7 @@ export function recordProcessFigures() {
         loopDelayP99Ms: lateness(delay.percentile(99)),
         loopDelayMaxMs: lateness(delay.max),
         gcEvents,
+        minorFaults: process.resourceUsage().minorPageFault - faults,
         peakRssMB: process.resourceUsage().maxRSS / 1024,
       }
     },

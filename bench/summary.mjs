@@ -32,6 +32,7 @@ export function figuresOf(run) {
     loopDelayP99Ms: run.loopDelayP99Ms ?? null,
     loopDelayMaxMs: run.loopDelayMaxMs ?? null,
     gcEvents: run.gcEvents ?? null,
+    minorFaults: run.minorFaults ?? null,
     peakRssMB: run.peakRssMB ?? null,
     pageCachePct: run.file?.residency?.pct ?? null,
     dropped: run.stats?.droppedLogs ?? null,

@@ -23,6 +23,9 @@ export interface FlusherThread {
   pinned: boolean
 }
 
+/** The flusher thread's young generation (MiB); see startFlusher. */
+const FLUSHER_YOUNG_GENERATION_MB = 1
+
 /** Starts the flusher worker for `handle`. */
 export function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherThread {
   const worker = new Worker(new URL('../flusher/flusher-thread.js', import.meta.url), {
@@ -33,6 +36,9 @@ export function startFlusher(handle: LoggerHandle, ctl: ControlBlock): FlusherTh
     // The logger's descriptors are opened and closed by whichever thread holds the I/O lock, and
     // outlive this thread: Node must neither track nor close them when it exits.
     trackUnmanagedFds: false,
+    // The flusher allocates almost nothing per pass (it writes from the shards), so V8's default
+    // young generation only costs resident memory at creation: 1 MiB saves 1.2–2 MiB of it.
+    resourceLimits: { maxYoungGenerationSizeMb: FLUSHER_YOUNG_GENERATION_MB },
   })
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', () => {
