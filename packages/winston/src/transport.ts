@@ -5,6 +5,7 @@ import {
   type FlushMetrics,
   type LogFormat,
   type Logger,
+  type LoggerWarning,
   openLogger,
   type ResolvedConfig,
   StateError,
@@ -17,7 +18,7 @@ import { isHandlerEntry, type LogEntry, messageOf } from './log-entry.js'
 import { type QueriedEntry, type QueryOptions, queryEntries } from './log-query.js'
 import { type EntryStream, type StreamOptions, streamEntries } from './log-stream.js'
 import { type AsyncDirectTransportOptions, splitOptions } from './options.js'
-import { type CoreWarning, describeWarning, reportProblem } from './report-problem.js'
+import { reportProblem, warningError } from './report-problem.js'
 import { listArchives, RotatedArchive } from './rotated-archive.js'
 
 /** What `query()` calls back with: an error, or the entries. */
@@ -127,7 +128,7 @@ export class AsyncDirectTransport extends TransportStream {
     this.opened = logger
     logger.on('error', (err: Error) => reportProblem(this, err))
     // The core also gives each of these a one-time process warning.
-    logger.on('warning', (w: CoreWarning) => this.emit('warn', new Error(describeWarning(w))))
+    logger.on('warning', (w: LoggerWarning) => this.emit('warn', warningError(w)))
     logger.on('fallback', (e: FallbackEvent) => announceFallback(this, e))
     logger.ready().then(
       () => this.emit('open', logger.path),

@@ -4,6 +4,19 @@ import { warnOnce } from '../shared/warn-once.js'
 import { announceFallback } from './fallback-event.js'
 
 /**
+ * A logger's `'warning'` event: something was given up on or degraded, and nothing else was lost.
+ * - `fallback`: the file is written with buffered I/O, not O_DIRECT (`reason` says why);
+ * - `abandoned`: `entries` entries of shard `shard` whose writer never finished copying them were
+ *   left out of the file (`shard` is -1 for an entry larger than a shard whose writer stopped
+ *   before handing it over);
+ * - `leak`: at close, a writer that died mid-copy keeps the buffers from being freed.
+ */
+export type LoggerWarning =
+  | { type: 'fallback'; reason: string }
+  | { type: 'abandoned'; entries: number; shard: number }
+  | { type: 'leak'; reason: string }
+
+/**
  * Hands a flush report to the user: an I/O error becomes an `'error'` event when someone listens
  * (and a one-time process warning when nobody does: an unhandled `'error'` would crash the host,
  * which a logger must never do); a fallback or abandoned entries become `'warning'` events, and a
