@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -375,5 +375,20 @@ describe('destination options', () => {
     expect(() => d.reopen('')).toThrow(/reopen\(file\): file must be a non-empty path/)
     await endDestination(d)
     expect(() => d.reopen()).toThrow(/closed destination/)
+  })
+})
+
+describe('a path that is not a regular file', () => {
+  it('a FIFO is refused with a ConfigError that names it, at once (opening it would block)', () => {
+    const fifo = files.next('fifo')
+    execFileSync('mkfifo', [fifo])
+    for (const sync of [false, true]) {
+      expect(() => destination({ dest: fifo, sync })).toThrow(
+        expect.objectContaining({
+          code: 'ASYNCDIRECT_INVALID_CONFIG',
+          message: expect.stringContaining(`${fifo} is a FIFO (named pipe)`),
+        }),
+      )
+    }
   })
 })

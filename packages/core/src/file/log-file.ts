@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, realpathSync, unlinkSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { ResolvedConfig } from '../config.js'
 import { Errno, FileLockedError, IoError } from '../errors.js'
 import { MIN_BLOCK_ALIGNMENT } from '../format/framed.js'
@@ -10,6 +10,7 @@ import { type FramedTail, prepareFramedTail } from './framed-tail.js'
 import { prepareLinesTail } from './lines-tail.js'
 import { flockHolder, holder } from './lock-holder.js'
 import { createParentDirectories, explainCreateFailure } from './parent-directories.js'
+import { refuseNonRegularFd, refuseNonRegularPath } from './regular-file.js'
 
 /** An open, locked log file and how it will be written. */
 export interface OpenLogFile {
@@ -124,7 +125,7 @@ export function forgetLogFile(base: string): void {
 
 function canonical(path: string): string {
   try {
-    return join(realpathSync(dirname(path)), path.slice(dirname(path).length + 1))
+    return join(realpathSync(dirname(path)), basename(path))
   } catch (err) {
     throw missingDirectory(err, path)
   }
@@ -151,6 +152,7 @@ function openNative(
   heldLockFd = -1,
 ): OpenLogFile {
   const base = OPEN_CREATE | (config.dsync ? OPEN_DSYNC : 0)
+  refuseNonRegularPath(path)
   let fallbackReason: string | null = null
   let fd = -1
   if (config.directIO) {
@@ -163,6 +165,12 @@ function openNative(
   if (fd < 0) {
     fd = lib.open(path, base, config.mode)
     if (fd < 0) throw openError(fd, path)
+  }
+  try {
+    refuseNonRegularFd(fd, path)
+  } catch (err) {
+    lib.close(fd)
+    throw err
   }
   const keepsLock = heldLockFd >= 0 && sameFile(fd, heldLockFd)
   const locked = keepsLock ? 0 : lib.flockExclusive(fd)
@@ -314,6 +322,7 @@ function sameFile(a: number, b: number): boolean {
 }
 
 function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
+  refuseNonRegularPath(path)
   let fd: number
   try {
     fd = openSync(
@@ -326,6 +335,7 @@ function openBuffered(config: ResolvedConfig, path: string): OpenLogFile {
   }
   const alignment = 4096
   try {
+    refuseNonRegularFd(fd, path)
     // Without the native library there is no lock; the in-process registry was checked.
     if (config.truncate) ftruncateSync(fd, 0)
     return {
