@@ -5,8 +5,9 @@ import { ConfigError } from '../errors.js'
  * A log is a regular file: O_DIRECT, flock, block offsets and fdatasync mean nothing on anything
  * else, and opening a FIFO for writing blocks until a reader comes (the event loop at creation, the
  * flusher thread at a reopen(), possibly forever). So a path naming anything else is refused
- * before it is opened (a directory fails the open with EISDIR). A FIFO put in the file's place between this look and the open can still
- * block that open; that needs write access to the log's directory, which owns the log anyway.
+ * before it is opened (a directory fails the open itself, with EISDIR). A FIFO put in the file's
+ * place between this look and the open can still block that open; that needs write access to the
+ * log's directory, which owns the log anyway.
  */
 export function refuseNonRegularPath(path: string): void {
   let st: Stats
@@ -15,7 +16,6 @@ export function refuseNonRegularPath(path: string): void {
   } catch {
     return // Missing (the open creates it) or unreadable (the open says why).
   }
-  // A directory fails the open itself, with EISDIR.
   if (!st.isFile() && !st.isDirectory()) throw notRegular(path, st)
 }
 
