@@ -109,7 +109,9 @@ export class IoError extends AsyncDirectError {
   /** Builds an IoError from an error thrown by `node:fs`. */
   static fromNode(err: unknown, syscall: string, path: string): IoError {
     const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO'
-    return new IoError(code, syscall, path)
+    // One of ours that is no errno (a path refused as no regular file): its message explains.
+    const detail = err instanceof AsyncDirectError && !(err instanceof IoError) ? err.message : undefined
+    return new IoError(code, syscall, path, detail)
   }
 }
 

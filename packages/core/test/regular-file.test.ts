@@ -63,7 +63,7 @@ describe('a path that is not a regular file', () => {
       import { createLogger } from ${JSON.stringify(DIST)}
       const logger = await createLogger({ path: ${JSON.stringify(path)} })
       const errors = []
-      logger.on('error', (e) => errors.push(e.code))
+      logger.on('error', (e) => errors.push({ code: e.code, message: e.message }))
       logger.log('before')
       await logger.flush()
       renameSync(${JSON.stringify(path)}, ${JSON.stringify(moved)})
@@ -74,7 +74,10 @@ describe('a path that is not a regular file', () => {
       const s = logger.getStatsSnapshot()
       console.log(JSON.stringify({ reopened, errors, rotationErrors: s.rotationErrors, dropped: s.droppedLogs }))`)
     expect(got.reopened).not.toBe('resolved')
-    expect(got.errors).toEqual(['ASYNCDIRECT_INVALID_CONFIG'])
+    // Reported from the flusher thread, the explanation intact across threads.
+    expect(got.errors).toEqual([
+      { code: 'ASYNCDIRECT_INVALID_CONFIG', message: expect.stringContaining(`${path} is a FIFO`) },
+    ])
     expect(got).toMatchObject({ rotationErrors: 1, dropped: 0 })
     // Both entries are in the file the logger had: the FIFO was never written.
     expect(readFileSync(moved, 'utf8')).toBe('before\nafter\n')

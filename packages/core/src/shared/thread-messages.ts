@@ -19,5 +19,8 @@ export function toMessage(r: FlushReport): FlushMessage {
 export function fromMessage(m: FlushMessage): FlushReport | null {
   if (m.type === 'ready') return null
   if (m.type !== 'error') return m
-  return { type: 'error', error: new IoError(m.code, m.syscall, m.path) }
+  const error = new IoError(m.code, m.syscall, m.path)
+  // The message as the other thread wrote it, explanation included.
+  error.message = m.message
+  return { type: 'error', error }
 }
