@@ -17,8 +17,9 @@ const NEWLINE = 0x0a
  * bytes of a partial block, and those tail bytes are also at the start of the staging buffer.
  * A flush copies the shards' lines after them into the staging buffer, writes every whole block
  * with O_DIRECT (the first one rewrites the old partial block: identical bytes plus new ones)
- * and the new partial block with a buffered write, so the file only ever grows by complete
- * entries, never holds padding, and ends at its exact length.
+ * and the new partial block with a buffered write, so after each flush the file ends with a
+ * complete entry, never holds padding, and ends at its exact length (between the two writes it
+ * ends at a block boundary, usually inside an entry).
  *
  * Retrying a failed write is safe: the state moves only after both writes succeed, and the same
  * pieces produce the same bytes at the same offset.
