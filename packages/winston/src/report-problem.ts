@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events'
-import { AsyncDirectError, type LoggerWarning } from '@asyncdirect/core'
+import { AsyncDirectError, describeWarning, type LoggerWarning } from '@asyncdirect/core'
 
 let warned = false
 
@@ -32,22 +32,4 @@ const WARNING_CODES = {
 /** A core logger's `'warning'` as the error winston's `'warn'` carries, with a stable `code`. */
 export function warningError(w: LoggerWarning): AsyncDirectError {
   return new AsyncDirectError(WARNING_CODES[w.type], describeWarning(w))
-}
-
-function describeWarning(w: LoggerWarning): string {
-  switch (w.type) {
-    case 'fallback':
-      return `asyncdirect: using buffered I/O: ${w.reason}`
-    case 'leak':
-      return `asyncdirect: ${w.reason}`
-    case 'abandoned':
-      return w.shard < 0
-        ? 'asyncdirect: an entry larger than a shard whose writer stopped before handing it over ' +
-            'was left out of the file (see abandonedEntries)'
-        : w.entries === 1
-          ? `asyncdirect: 1 entry in shard ${w.shard} whose writer never finished copying it was ` +
-            'left out of the file (see abandonedEntries)'
-          : `asyncdirect: ${w.entries} entries in shard ${w.shard} whose writer never finished ` +
-            'copying them were left out of the file (see abandonedEntries)'
-  }
 }

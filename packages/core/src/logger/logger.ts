@@ -33,7 +33,7 @@ import { EntryWriter } from '../writer/entry-writer.js'
 import { onExit } from './exit-hook.js'
 import { announcedFallback, type FallbackEvent } from './fallback-event.js'
 import { awaitFlusherStop, type FlusherThread, flusherFinished } from './flusher-start.js'
-import { deliverReport, type LoggerWarning } from './report-delivery.js'
+import { deliverReport, describeWarning, type LoggerWarning } from './report-delivery.js'
 import { onSignal, type SignalHook } from './signal-hook.js'
 import type { ThreadView } from './thread-view.js'
 
@@ -335,8 +335,10 @@ export class Logger extends EventEmitter {
     // A writer thread that died mid-copy leaves its reservation open: leak rather than risk a
     // use-after-free if it was only slow.
     if (allCommitted(this.ctl)) releaseShards(this.lib, this.memory)
-    else if (!this.emit('warning', { type: 'leak', reason: LEAK_REASON } satisfies LoggerWarning))
-      warnOnce('leak', `asyncdirect: ${LEAK_REASON}`)
+    else {
+      const leak: LoggerWarning = { type: 'leak', reason: LEAK_REASON }
+      if (!this.emit('warning', leak)) warnOnce('leak', describeWarning(leak))
+    }
     this.emit('close')
   }
 

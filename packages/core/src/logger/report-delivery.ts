@@ -42,14 +42,28 @@ export function deliverReport(emitter: EventEmitter, report: FlushReport): void 
       return
     case 'abandoned':
       if (emitter.emit('warning', report)) return
-      warnOnce(
-        'abandoned',
-        report.shard < 0
-          ? 'asyncdirect: an entry larger than a shard whose writer stopped before handing it over: ' +
-              'left out of the file (see abandonedEntries)'
-          : `asyncdirect: ${report.entries} entr${report.entries === 1 ? 'y' : 'ies'} in shard ${report.shard} ` +
-              'whose writer never finished copying it: left out of the file (see abandonedEntries)',
-      )
+      warnOnce('abandoned', describeWarning(report))
       return
+  }
+}
+
+/** A `'warning'` event in one line, as the process warning that stands in for it says it. */
+export function describeWarning(w: LoggerWarning): string {
+  switch (w.type) {
+    case 'fallback':
+      return `asyncdirect: using buffered I/O: ${w.reason}`
+    case 'leak':
+      return `asyncdirect: ${w.reason}`
+    case 'abandoned':
+      if (w.shard < 0)
+        return (
+          'asyncdirect: an entry larger than a shard whose writer stopped before handing it over: ' +
+          'left out of the file (see abandonedEntries)'
+        )
+      return w.entries === 1
+        ? `asyncdirect: 1 entry in shard ${w.shard} whose writer never finished copying it: left out ` +
+            'of the file (see abandonedEntries)'
+        : `asyncdirect: ${w.entries} entries in shard ${w.shard} whose writer never finished copying ` +
+            'them: left out of the file (see abandonedEntries)'
   }
 }
