@@ -19,6 +19,8 @@ async function inChild(script: string): Promise<Record<string, unknown>> {
   const child = await runNode(['--input-type=module', '-e', script])
   expect(child.hung, 'the child hung (killed at its deadline)').toBe(false)
   expect(child.code, child.stderr).toBe(0)
+  // Refusals are errors, reported where they belong: no process warning on the side.
+  expect(child.stderr).toBe('')
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!)
 }
 
