@@ -178,22 +178,82 @@ function linesOf(path: string): string[] {
   return text === '' ? [] : text.slice(0, -1).split('\n')
 }
 
-async function delivered(central: string, expected: number, daemons: Daemon[]): Promise<void> {
+/** Waits until `expected` lines are in the central file, or the deadline; true if they are. */
+async function delivered(central: string, expected: number): Promise<boolean> {
   const until = Date.now() + DELIVERY_DEADLINE_MS
   while (linesOf(central).length < expected) {
-    if (Date.now() > until)
-      throw new Error(
-        `${linesOf(central).length} of ${expected} lines delivered after ${DELIVERY_DEADLINE_MS} ms\n` +
-          daemons.map((d) => d.log).join('\n'),
-      )
+    if (Date.now() > until) return false
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
+  return true
 }
 
-// Both shippers have lost lines in CI (2026-12-02: rsyslog 38 of 24,000 across an edge restart,
-// syslog-ng 1,116 of 24,000), each in about one run in seven to ten. Until that is understood the
-// test runs only on request, so that the suite does not pass or fail by that chance;
-// docs/shipping.md says the same.
+/** Where a line of the series sits: its file and its byte range there. */
+interface Place {
+  file: string
+  start: number
+  end: number
+}
+
+/** Every line of the series by its seq, with where it sits. */
+function placesOf(logs: string): Map<number, Place> {
+  const places = new Map<number, Place>()
+  for (const f of listSeries(join(logs, 'app.log'))) {
+    const text = readFileSync(f.path)
+    let start = 0
+    for (let nl = text.indexOf(10); nl !== -1; start = nl + 1, nl = text.indexOf(10, start)) {
+      const seq = JSON.parse(text.subarray(start, nl).toString('utf8')).seq as number
+      places.set(seq, { file: f.path.slice(f.path.lastIndexOf('/') + 1), start, end: nl + 1 })
+    }
+  }
+  return places
+}
+
+/**
+ * What went wrong, for the failure message: each run of lost seqs with the byte range it covered
+ * in its file (and where that falls in 4 KiB blocks), each line of the central file that is not
+ * an entry (as a JSON string, so NUL bytes show), and each seq delivered more than once.
+ */
+function lossReport(places: Map<number, Place>, centralLines: string[]): string {
+  const counts = new Map<number, number>()
+  const foreign: string[] = []
+  for (const line of centralLines) {
+    try {
+      const seq = JSON.parse(line).seq as number
+      counts.set(seq, (counts.get(seq) ?? 0) + 1)
+    } catch {
+      foreign.push(JSON.stringify(line.slice(0, 200)))
+    }
+  }
+  const missing = [...places.keys()].filter((seq) => !counts.has(seq)).sort((a, b) => a - b)
+  const runs: string[] = []
+  for (let i = 0; i < missing.length; ) {
+    let j = i
+    while (j + 1 < missing.length && missing[j + 1] === missing[j]! + 1) j++
+    const first = places.get(missing[i]!)!
+    const last = places.get(missing[j]!)!
+    const block = (n: number) => `${Math.floor(n / 4096)}+${n % 4096}`
+    runs.push(
+      `seq ${missing[i]}..${missing[j]} (${j - i + 1}) in ${first.file}${last.file === first.file ? '' : `..${last.file}`} ` +
+        `bytes ${first.start}..${last.end} (block+offset ${block(first.start)}..${block(last.end)})`,
+    )
+    i = j + 1
+  }
+  const twice = [...counts].filter(([, n]) => n > 1).map(([seq, n]) => `${seq}×${n}`)
+  return [
+    `lost: ${missing.length}`,
+    ...runs.slice(0, 20),
+    `not entries: ${foreign.length}`,
+    ...foreign.slice(0, 10),
+    `delivered more than once: ${twice.length}`,
+    ...(twice.length ? [twice.slice(0, 20).join(' ')] : []),
+  ].join('\n')
+}
+
+// Both shippers lose lines now and then (docs/shipping.md, known problems: rsyslog about a page
+// of lines or more, syslog-ng the file created while it restarts), each in a few runs of thirty
+// under load. Until that is fixed the test runs only on request, so that the suite does not pass
+// or fail by that chance; a failure names the lost lines' file and bytes.
 const ON_REQUEST = process.env.ASYNCDIRECT_SHIPPING === '1'
 if (!ON_REQUEST)
   console.warn(
@@ -237,36 +297,44 @@ describe.each([
           expect(run.stderr).toBe('')
           expect(run.stdout).toMatch(new RegExp(`done ${PER_RUN} \\d+ 0\\n$`))
         }
-        await delivered(s.central, 2 * PER_RUN, daemons())
+        const complete = await delivered(s.central, 2 * PER_RUN)
         for (const d of daemons()) expect(d.running, d.log).toBe(true)
+        if (!complete) {
+          const report = lossReport(placesOf(s.logs), linesOf(s.central))
+          throw new Error(
+            `${linesOf(s.central).length} of ${2 * PER_RUN} lines delivered after ${DELIVERY_DEADLINE_MS} ms\n` +
+              `${report}\n${daemons()
+                .map((d) => d.log)
+                .join('\n')}`,
+          )
+        }
       } finally {
         await edge.stop()
         await central.stop()
       }
 
-      const files = listSeries(join(s.logs, 'app.log'))
-      expect(files.length, 'the series rotated').toBeGreaterThan(4)
-      const fileOf = new Map<number, number>()
-      files.forEach((f, i) => {
-        for (const line of linesOf(f.path)) fileOf.set(JSON.parse(line).seq, i)
-      })
-      expect(fileOf.size).toBe(2 * PER_RUN)
+      const places = placesOf(s.logs)
+      expect(new Set([...places.values()].map((p) => p.file)).size, 'the series rotated').toBeGreaterThan(4)
+      expect(places.size).toBe(2 * PER_RUN)
+      const centralLines = linesOf(s.central)
+      const report = lossReport(places, centralLines)
+      expect(centralLines.length, report).toBe(2 * PER_RUN)
+      expect(report, 'nothing lost, foreign or twice').toBe(
+        'lost: 0\nnot entries: 0\ndelivered more than once: 0',
+      )
 
-      const seqs = linesOf(s.central).map((line) => JSON.parse(line).seq as number)
-      const seen = new Set(seqs)
-      expect(seqs.length - seen.size, 'lines delivered twice').toBe(0)
-      expect(seen.size, 'lines delivered').toBe(2 * PER_RUN)
       // Order is the shipper's (docs/shipping.md: a restart can reorder a few lines of one file):
       // reported, not required.
-      const lastOfFile = new Map<number, number>()
+      const lastOfFile = new Map<string, number>()
       let outOfOrder = 0
-      for (const seq of seqs) {
-        const file = fileOf.get(seq)!
+      for (const line of centralLines) {
+        const seq = JSON.parse(line).seq as number
+        const file = places.get(seq)!.file
         if ((lastOfFile.get(file) ?? -1) > seq) outOfOrder++
         lastOfFile.set(file, seq)
       }
       console.log(
-        `[shipping] ${name}: ${seqs.length} lines from ${files.length} files delivered once each; ` +
+        `[shipping] ${name}: ${centralLines.length} lines from ${lastOfFile.size} files delivered once each; ` +
           `${outOfOrder} arrived before a line logged earlier in the same file`,
       )
     },
